@@ -1,0 +1,141 @@
+//! The command line: a thin shell over the engine. Each subcommand lives in its own file.
+
+pub mod bench;
+pub mod info;
+pub mod snapshot;
+pub mod synth;
+pub mod tape;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, eyre};
+
+use crate::replay::{self, Replay};
+use crate::time::{UnixNanos, parse_user_time};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tapedeck",
+    version,
+    about = "Replay recorded (or reconstructed) market sessions in the terminal",
+    long_about = "Replay recorded (or reconstructed) market sessions in the terminal.\n\n\
+REPLAY is a replay folder or the name of a bundled replay (default: deepseek-2025-01-27).\n\
+TIME is HH:MM[:SS] on the replay's trading date in its time zone, \
+'YYYY-MM-DD HH:MM[:SS]' in its time zone, or RFC 3339 with an offset."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Replay to open in the terminal app when no subcommand is given.
+    pub replay: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Span, sessions, instruments, counts and provenance of a replay.
+    Info {
+        replay: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a replay; exit 0 if clean, 1 with every problem listed.
+    Check { replay: String },
+    /// The market state at TIME.
+    Snapshot {
+        replay: Option<String>,
+        #[arg(long, value_name = "TIME")]
+        at: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The prints between two times.
+    Tape {
+        replay: Option<String>,
+        #[arg(long, value_name = "TIME")]
+        from: String,
+        #[arg(long, value_name = "TIME")]
+        to: String,
+        /// Only these symbols (repeatable).
+        #[arg(long = "symbol", value_name = "SYM")]
+        symbols: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reconstruct a session from an anchor file (sourced bars and levels) and write a replay.
+    Synth {
+        /// Anchor file.
+        #[arg(long, default_value = synth::DEFAULT_ANCHORS)]
+        anchors: PathBuf,
+        /// Headlines file copied into the replay.
+        #[arg(long, default_value = synth::DEFAULT_HEADLINES)]
+        headlines: PathBuf,
+        /// Seed (default: the anchor file's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output folder (default: replays/<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Measure load time, memory per print and seek+snapshot latency on a generated replay.
+    Bench {
+        /// Number of prints to generate.
+        #[arg(long, default_value_t = 30_000_000)]
+        prints: usize,
+        #[arg(long, default_value_t = 30)]
+        instruments: usize,
+        /// Random seek+snapshot queries to time.
+        #[arg(long, default_value_t = 20_000)]
+        queries: usize,
+        /// Also write the replay to disk as CSV and time loading it from text.
+        #[arg(long)]
+        from_disk: bool,
+    },
+}
+
+/// Loads the replay named on the command line (or the bundled default).
+pub fn open(arg: Option<&str>) -> Result<Replay> {
+    let dir = replay::resolve(arg).map_err(|e| eyre!(e))?;
+    replay::load(&dir).map_err(|e| eyre!("cannot load replay {}:\n{e}", dir.display()))
+}
+
+/// Parses TIME for this replay.
+pub fn time_arg(replay: &Replay, text: &str) -> Result<UnixNanos> {
+    parse_user_time(text, replay.date, replay.tz).map_err(|e| eyre!(e))
+}
+
+/// Runs a subcommand; returns the process exit code.
+pub fn run(command: Command) -> Result<i32> {
+    match command {
+        Command::Info { replay, json } => info::run(&open(replay.as_deref())?, json).map(|_| 0),
+        Command::Check { replay } => Ok(info::check(&replay)),
+        Command::Snapshot { replay, at, json } => {
+            let r = open(replay.as_deref())?;
+            let t = time_arg(&r, &at)?;
+            snapshot::run(&r, t, json).map(|_| 0)
+        }
+        Command::Tape {
+            replay,
+            from,
+            to,
+            symbols,
+            json,
+        } => {
+            let r = open(replay.as_deref())?;
+            let (from, to) = (time_arg(&r, &from)?, time_arg(&r, &to)?);
+            tape::run(&r, from, to, &symbols, json).map(|_| 0)
+        }
+        Command::Synth {
+            anchors,
+            headlines,
+            seed,
+            out,
+        } => synth::run(&anchors, &headlines, seed, out.as_deref()).map(|_| 0),
+        Command::Bench {
+            prints,
+            instruments,
+            queries,
+            from_disk,
+        } => bench::run(prints, instruments, queries, from_disk).map(|_| 0),
+    }
+}

@@ -1,0 +1,12 @@
+//! tapedeck: replay recorded (or reconstructed) market sessions.
+//!
+//! Data flows one way: files → [`replay`] (load and validate) → [`engine::Store`] (immutable,
+//! sorted columns) → [`engine::Snapshot`] at a time T → the CLI and the TUI.
+
+pub mod cli;
+pub mod engine;
+pub mod price;
+pub mod replay;
+pub mod synth;
+pub mod text;
+pub mod time;

@@ -1,0 +1,861 @@
+//! Loading a replay folder into a [`Store`], validating everything on the way. Every problem
+//! is reported as `file:line: field: what is wrong`; `check` lists them all, loading fails
+//! with them all. Nothing from a file reaches the terminal with control characters in it.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use super::json_lines::{array_element_lines, key_line};
+use super::manifest::{FORMAT_NAME, FORMAT_VERSION, HeadlineRecord, Manifest};
+use super::trades::{self, HEADER};
+use crate::engine::store::{Headline, InstrumentInfo, Phase, Store, StoreBuilder};
+use crate::price::{Price, decimals_of};
+use crate::text::{has_control, sanitize};
+use crate::time::{UnixNanos, parse_rfc3339};
+
+pub const MANIFEST_FILE: &str = "replay.json";
+/// The replay `cargo run` opens when none is named.
+pub const DEFAULT_REPLAY: &str = "deepseek-2025-01-27";
+/// Problems listed per file before the rest are only counted.
+const MAX_PROBLEMS_PER_FILE: usize = 50;
+
+/// One thing wrong with a replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// A replay that could not be loaded, with every problem found.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub problems: Vec<Problem>,
+    /// Problems found beyond those listed.
+    pub more: usize,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        if self.more > 0 {
+            write!(f, "\n... and {} more problems", self.more)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A loaded, validated replay.
+#[derive(Debug)]
+pub struct Replay {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub tz: Tz,
+    pub date: NaiveDate,
+    pub store: Store,
+}
+
+impl Replay {
+    pub fn is_reconstructed(&self) -> bool {
+        self.manifest.provenance.kind == super::manifest::ProvenanceKind::Reconstructed
+    }
+
+    /// Title as safe terminal text.
+    pub fn title(&self) -> String {
+        sanitize(&self.manifest.title)
+    }
+}
+
+/// Finds a replay folder: an existing path, or the name of a folder under `replays/` in the
+/// working directory or in the source tree this binary was built from.
+pub fn resolve(arg: Option<&str>) -> Result<PathBuf, String> {
+    let name = arg.unwrap_or(DEFAULT_REPLAY);
+    let direct = PathBuf::from(name);
+    if direct.join(MANIFEST_FILE).is_file() || (arg.is_some() && direct.is_dir()) {
+        return Ok(direct);
+    }
+    let candidates = [
+        PathBuf::from("replays").join(name),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("replays")
+            .join(name),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.join(MANIFEST_FILE).is_file())
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "no replay {name:?}: not a folder with a {MANIFEST_FILE}, and not a bundled replay under replays/"
+            )
+        })
+}
+
+/// Problems collected while reading one replay.
+struct Problems {
+    list: Vec<Problem>,
+    more: usize,
+    per_file: HashMap<PathBuf, usize>,
+}
+
+impl Problems {
+    fn new() -> Self {
+        Problems {
+            list: Vec::new(),
+            more: 0,
+            per_file: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, file: &Path, line: Option<usize>, field: &str, message: impl Into<String>) {
+        let n = self.per_file.entry(file.to_path_buf()).or_default();
+        *n += 1;
+        if *n > MAX_PROBLEMS_PER_FILE {
+            self.more += 1;
+            return;
+        }
+        self.list.push(Problem {
+            file: file.to_path_buf(),
+            line,
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty() && self.more == 0
+    }
+
+    fn into_error(self) -> LoadError {
+        LoadError {
+            problems: self.list,
+            more: self.more,
+        }
+    }
+}
+
+/// Validates a replay folder and returns every problem (empty when clean).
+pub fn check(dir: &Path) -> Vec<Problem> {
+    match load(dir) {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            let mut list = e.problems;
+            if e.more > 0 {
+                list.push(Problem {
+                    file: dir.to_path_buf(),
+                    line: None,
+                    field: String::new(),
+                    message: format!("{} more problems not listed", e.more),
+                });
+            }
+            list
+        }
+    }
+}
+
+/// Loads and validates a replay folder.
+pub fn load(dir: &Path) -> Result<Replay, LoadError> {
+    let mut problems = Problems::new();
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let text = match std::fs::read(&manifest_path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.add(&manifest_path, None, "", format!("not UTF-8 text ({e})"));
+                return Err(problems.into_error());
+            }
+        },
+        Err(e) => {
+            problems.add(&manifest_path, None, "", format!("cannot read: {e}"));
+            return Err(problems.into_error());
+        }
+    };
+    let manifest: Manifest = match serde_json::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => {
+            problems.add(&manifest_path, Some(e.line()), "", json_error_text(&e));
+            return Err(problems.into_error());
+        }
+    };
+    let Some(ctx) = validate_manifest(&manifest, &text, &manifest_path, &mut problems) else {
+        return Err(problems.into_error());
+    };
+
+    let headlines = load_headlines(dir, &manifest, &ctx, &mut problems);
+    let mut builder = StoreBuilder::new(
+        ctx.instruments.clone(),
+        manifest.sectors.iter().map(|s| sanitize(s)).collect(),
+        ctx.phases.clone(),
+        ctx.start,
+        ctx.end,
+    );
+    load_trades(dir, &manifest, &ctx, &mut builder, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems.into_error());
+    }
+    builder.headlines(headlines);
+    Ok(Replay {
+        dir: dir.to_path_buf(),
+        tz: ctx.tz,
+        date: ctx.date,
+        store: builder.build(),
+        manifest,
+    })
+}
+
+fn json_error_text(e: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; the line is already in front.
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => format!("{} (column {})", &s[..i], e.column()),
+        None => s,
+    }
+}
+
+/// What the rest of loading needs from a valid manifest.
+struct Context {
+    tz: Tz,
+    date: NaiveDate,
+    start: UnixNanos,
+    end: UnixNanos,
+    phases: Vec<Phase>,
+    instruments: Vec<InstrumentInfo>,
+    steps: Vec<Price>,
+    symbols: HashMap<String, u16>,
+}
+
+fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) -> Option<Context> {
+    let at = |key: &str| key_line(text, key);
+    if m.format != FORMAT_NAME {
+        p.add(
+            path,
+            at("format"),
+            "format",
+            format!("expected {FORMAT_NAME:?}, found {:?}", m.format),
+        );
+    }
+    if m.version != FORMAT_VERSION {
+        p.add(
+            path,
+            at("version"),
+            "version",
+            format!(
+                "this build reads version {FORMAT_VERSION}, the file is version {}",
+                m.version
+            ),
+        );
+    }
+    for (key, value) in [("name", &m.name), ("title", &m.title)] {
+        if value.trim().is_empty() {
+            p.add(path, at(key), key, "must not be empty");
+        } else if has_control(value) {
+            p.add(path, at(key), key, "contains control characters");
+        }
+    }
+    if has_control(&m.provenance.summary) {
+        p.add(
+            path,
+            at("provenance"),
+            "provenance.summary",
+            "contains control characters",
+        );
+    }
+    let tz = Tz::from_str(&m.time_zone)
+        .map_err(|_| {
+            p.add(
+                path,
+                at("time_zone"),
+                "time_zone",
+                format!("unknown time zone {:?}", m.time_zone),
+            )
+        })
+        .ok();
+    let date = NaiveDate::parse_from_str(&m.trading_date, "%Y-%m-%d")
+        .map_err(|_| {
+            p.add(
+                path,
+                at("trading_date"),
+                "trading_date",
+                format!("{:?} is not YYYY-MM-DD", m.trading_date),
+            )
+        })
+        .ok();
+    let mut time = |key: &str, value: &str, line: Option<usize>| {
+        parse_rfc3339(value)
+            .ok_or_else(|| {
+                p.add(
+                    path,
+                    line,
+                    key,
+                    format!("{value:?} is not an RFC 3339 time with an offset"),
+                )
+            })
+            .ok()
+    };
+    let start = time("start", &m.start, at("start"));
+    let end = time("end", &m.end, at("end"));
+    if let (Some(s), Some(e)) = (start, end)
+        && s >= e
+    {
+        p.add(path, at("end"), "end", "must be after start");
+    }
+
+    let session_lines = array_element_lines(text, Some("sessions"));
+    let mut sessions: HashMap<&str, (UnixNanos, UnixNanos)> = HashMap::new();
+    let mut phases = Vec::new();
+    for (i, s) in m.sessions.iter().enumerate() {
+        let line = session_lines.get(i).copied();
+        let field = format!("sessions[{i}]");
+        if has_control(&s.name) || s.name.is_empty() {
+            p.add(
+                path,
+                line,
+                &field,
+                "name is empty or contains control characters",
+            );
+        }
+        let (Some(a), Some(b)) = (
+            parse_rfc3339(&s.start).or_else(|| {
+                p.add(
+                    path,
+                    line,
+                    &format!("{field}.start"),
+                    format!("{:?} is not RFC 3339", s.start),
+                );
+                None
+            }),
+            parse_rfc3339(&s.end).or_else(|| {
+                p.add(
+                    path,
+                    line,
+                    &format!("{field}.end"),
+                    format!("{:?} is not RFC 3339", s.end),
+                );
+                None
+            }),
+        ) else {
+            continue;
+        };
+        if a >= b {
+            p.add(
+                path,
+                line,
+                &field,
+                format!("session {:?} ends before it starts", s.name),
+            );
+        }
+        if sessions.insert(s.name.as_str(), (a, b)).is_some() {
+            p.add(
+                path,
+                line,
+                &field,
+                format!("session {:?} is listed twice", s.name),
+            );
+        }
+        if s.phase {
+            phases.push(Phase {
+                name: sanitize(&s.name),
+                start: a,
+                end: b,
+            });
+        }
+    }
+
+    let sector_index: HashMap<&str, usize> = m
+        .sectors
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    if sector_index.len() != m.sectors.len() {
+        p.add(path, at("sectors"), "sectors", "a sector is listed twice");
+    }
+    if m.sectors.iter().any(|s| has_control(s)) {
+        p.add(
+            path,
+            at("sectors"),
+            "sectors",
+            "a sector name contains control characters",
+        );
+    }
+
+    let lines = array_element_lines(text, Some("instruments"));
+    let mut instruments = Vec::new();
+    let mut steps = Vec::new();
+    let mut symbols = HashMap::new();
+    if m.instruments.is_empty() {
+        p.add(path, at("instruments"), "instruments", "no instruments");
+    }
+    if m.instruments.len() > u16::MAX as usize {
+        p.add(
+            path,
+            at("instruments"),
+            "instruments",
+            "more than 65535 instruments",
+        );
+    }
+    for (i, ins) in m.instruments.iter().enumerate() {
+        let line = lines.get(i).copied();
+        let f = |name: &str| format!("instruments[{i}].{name}");
+        let sym_ok = !ins.symbol.is_empty()
+            && ins.symbol.len() <= 32
+            && ins.symbol.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/' | b'^' | b'=')
+            });
+        if !sym_ok {
+            p.add(
+                path,
+                line,
+                &f("symbol"),
+                format!(
+                    "{:?} is not a symbol (1-32 of A-Z a-z 0-9 . - _ / ^ =)",
+                    sanitize(&ins.symbol)
+                ),
+            );
+        }
+        if symbols
+            .insert(ins.symbol.to_ascii_uppercase(), i as u16)
+            .is_some()
+        {
+            p.add(
+                path,
+                line,
+                &f("symbol"),
+                format!("{} is listed twice", ins.symbol),
+            );
+        }
+        for (name, v) in [("name", &ins.name), ("sector", &ins.sector)] {
+            if has_control(v) {
+                p.add(path, line, &f(name), "contains control characters");
+            }
+        }
+        if let Some(n) = &ins.note
+            && has_control(n)
+        {
+            p.add(path, line, &f("note"), "contains control characters");
+        }
+        let sector = sector_index.get(ins.sector.as_str()).copied();
+        if sector.is_none() {
+            p.add(
+                path,
+                line,
+                &f("sector"),
+                format!("{:?} is not in sectors", ins.sector),
+            );
+        }
+        if ins.tick_size.0 <= 0 {
+            p.add(path, line, &f("tick_size"), "must be positive");
+        }
+        let step = ins.print_step();
+        if ins.print_increment.is_some_and(|s| s.0 <= 0) {
+            p.add(path, line, &f("print_increment"), "must be positive");
+        } else if ins.tick_size.0 > 0 && step.0 > 0 && !ins.tick_size.is_multiple_of(step) {
+            p.add(
+                path,
+                line,
+                &f("print_increment"),
+                "must divide the tick size",
+            );
+        }
+        if ins.reference.0 <= 0 {
+            p.add(path, line, &f("reference"), "must be a positive price");
+        }
+        if ins.shares_outstanding == Some(0) {
+            p.add(
+                path,
+                line,
+                &f("shares_outstanding"),
+                "must be positive when given",
+            );
+        }
+        let day = sessions.get(ins.day_session.as_str()).copied();
+        if day.is_none() {
+            p.add(
+                path,
+                line,
+                &f("day_session"),
+                format!("{:?} is not a session of this replay", ins.day_session),
+            );
+        }
+        if let (Some(sector), Some((day_start, day_end))) = (sector, day) {
+            instruments.push(InstrumentInfo {
+                symbol: ins.symbol.clone(),
+                name: sanitize(&ins.name),
+                kind: ins.kind,
+                sector,
+                tick: ins.tick_size,
+                decimals: decimals_of(ins.tick_size),
+                reference: ins.reference,
+                shares: ins.shares_outstanding,
+                multiplier: ins.multiplier,
+                day_start,
+                day_end,
+                note: ins.note.as_deref().map(sanitize),
+            });
+            steps.push(step);
+        }
+    }
+    for (key, file) in [
+        ("files.headlines", &m.files.headlines),
+        ("files.trades", &m.files.trades),
+    ] {
+        let pb = Path::new(file);
+        if file.is_empty()
+            || pb.is_absolute()
+            || pb
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+        {
+            p.add(
+                path,
+                at("files"),
+                key,
+                format!("{file:?} must be a file name inside the replay folder"),
+            );
+        }
+    }
+    if !p.is_empty() {
+        return None;
+    }
+    Some(Context {
+        tz: tz?,
+        date: date?,
+        start: start?,
+        end: end?,
+        phases,
+        instruments,
+        steps,
+        symbols,
+    })
+}
+
+fn load_headlines(dir: &Path, m: &Manifest, ctx: &Context, p: &mut Problems) -> Vec<Headline> {
+    let path = dir.join(&m.files.headlines);
+    let text = match std::fs::read(&path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            p.add(&path, None, "", format!("not UTF-8 text ({e})"));
+            return Vec::new();
+        }
+        Err(e) => {
+            p.add(&path, None, "", format!("cannot read: {e}"));
+            return Vec::new();
+        }
+    };
+    let records: Vec<HeadlineRecord> = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => {
+            p.add(&path, Some(e.line()), "", json_error_text(&e));
+            return Vec::new();
+        }
+    };
+    let lines = array_element_lines(&text, None);
+    let mut ids = HashSet::new();
+    let mut out = Vec::with_capacity(records.len());
+    for (i, h) in records.iter().enumerate() {
+        let line = lines.get(i).copied();
+        let f = |name: &str| format!("[{i}].{name}");
+        let mut ok = true;
+        let mut bad = |field: String, msg: String| {
+            p.add(&path, line, &field, msg);
+            ok = false;
+        };
+        for (name, v) in [("id", &h.id), ("source", &h.source), ("text", &h.text)] {
+            if let Some((col, c)) = v.chars().enumerate().find(|(_, c)| c.is_control()) {
+                bad(
+                    f(name),
+                    format!(
+                        "contains a control character (U+{:04X} at character {})",
+                        c as u32,
+                        col + 1
+                    ),
+                );
+            } else if has_control(v) {
+                bad(f(name), "contains a control character".into());
+            } else if v.trim().is_empty() {
+                bad(f(name), "must not be empty".into());
+            }
+        }
+        for (name, v) in [
+            ("confidence", &h.confidence),
+            ("time_note", &h.time_note),
+            ("url", &h.url),
+        ] {
+            if v.as_deref().is_some_and(has_control) {
+                bad(f(name), "contains a control character".into());
+            }
+        }
+        if h.tags.iter().any(|t| has_control(t)) {
+            bad(f("tags"), "a tag contains a control character".into());
+        }
+        if !ids.insert(h.id.as_str()) {
+            bad(f("id"), format!("{:?} is used twice", sanitize(&h.id)));
+        }
+        if !(1..=3).contains(&h.importance) {
+            bad(
+                f("importance"),
+                format!("{} is not 1, 2 or 3", h.importance),
+            );
+        }
+        let ts = parse_rfc3339(&h.ts);
+        match ts {
+            None => bad(
+                f("ts"),
+                format!(
+                    "{:?} is not an RFC 3339 time with an offset",
+                    sanitize(&h.ts)
+                ),
+            ),
+            Some(t) if t > ctx.end => bad(
+                f("ts"),
+                format!("{} is after the replay ends ({})", h.ts, m.end),
+            ),
+            _ => {}
+        }
+        let mut tickers = Vec::with_capacity(h.tickers.len());
+        for t in &h.tickers {
+            match ctx.symbols.get(&t.to_ascii_uppercase()) {
+                Some(&ix) => tickers.push(ix),
+                None => bad(
+                    f("tickers"),
+                    format!("unknown symbol {:?} (not in {MANIFEST_FILE})", sanitize(t)),
+                ),
+            }
+        }
+        if ok && let Some(ts) = ts {
+            out.push(Headline {
+                id: h.id.clone(),
+                ts,
+                source: h.source.clone(),
+                text: h.text.clone(),
+                tickers,
+                tags: h.tags.clone(),
+                importance: h.importance,
+                confidence: h.confidence.clone(),
+                time_note: h.time_note.clone(),
+                url: h.url.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn load_trades(dir: &Path, m: &Manifest, ctx: &Context, b: &mut StoreBuilder, p: &mut Problems) {
+    let path = dir.join(&m.files.trades);
+    let reader = match trades::open(&path) {
+        Ok(r) => r,
+        Err(e) => {
+            p.add(&path, None, "", format!("cannot read: {e}"));
+            return;
+        }
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(reader);
+    match csv.byte_headers() {
+        Ok(h) if h.iter().eq(HEADER.iter().map(|s| s.as_bytes())) => {}
+        Ok(h) => {
+            let found: Vec<String> = h
+                .iter()
+                .map(|f| sanitize(&String::from_utf8_lossy(f)))
+                .collect();
+            p.add(
+                &path,
+                Some(1),
+                "header",
+                format!("expected {}, found {}", HEADER.join(","), found.join(",")),
+            );
+            return;
+        }
+        Err(e) => {
+            p.add(&path, Some(1), "header", csv_error_text(&e));
+            return;
+        }
+    }
+    let mut rec = csv::ByteRecord::new();
+    let mut last_ts = i64::MIN;
+    let mut last_line = 1u64;
+    let mut last_symbol: (Vec<u8>, u16) = (Vec::new(), u16::MAX);
+    loop {
+        match csv.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(last_line + 1, |pos| pos.line());
+                p.add(&path, Some(line as usize), "", csv_error_text(&e));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return;
+                }
+                continue;
+            }
+        }
+        let line = rec.position().map_or(last_line + 1, |pos| pos.line());
+        last_line = line;
+        let line = Some(line as usize);
+        let ts = match parse_i64(&rec[0]) {
+            Some(v) => v,
+            None => {
+                p.add(
+                    &path,
+                    line,
+                    "ts_event",
+                    format!("{:?} is not integer nanoseconds", lossy(&rec[0])),
+                );
+                continue;
+            }
+        };
+        let sym = &rec[1];
+        let instrument = if sym == last_symbol.0.as_slice() {
+            last_symbol.1
+        } else {
+            let key = String::from_utf8_lossy(sym).to_ascii_uppercase();
+            match ctx.symbols.get(&key) {
+                Some(&ix) => {
+                    last_symbol = (sym.to_vec(), ix);
+                    ix
+                }
+                None => {
+                    p.add(
+                        &path,
+                        line,
+                        "symbol",
+                        format!("unknown symbol {:?} (not in {MANIFEST_FILE})", lossy(sym)),
+                    );
+                    continue;
+                }
+            }
+        };
+        let price = match std::str::from_utf8(&rec[2]).map(Price::parse) {
+            Ok(Ok(v)) if v.0 > 0 => v,
+            Ok(Ok(_)) => {
+                p.add(
+                    &path,
+                    line,
+                    "price",
+                    format!("{} is not a positive price", lossy(&rec[2])),
+                );
+                continue;
+            }
+            Ok(Err(e)) => {
+                p.add(&path, line, "price", format!("{:?}: {e}", lossy(&rec[2])));
+                continue;
+            }
+            Err(_) => {
+                p.add(&path, line, "price", "not UTF-8 text");
+                continue;
+            }
+        };
+        let step = ctx.steps[instrument as usize];
+        if !price.is_multiple_of(step) {
+            p.add(
+                &path,
+                line,
+                "price",
+                format!(
+                    "{price} is not a multiple of {step} for {}",
+                    ctx.instruments[instrument as usize].symbol
+                ),
+            );
+            continue;
+        }
+        let size = match parse_i64(&rec[3]) {
+            Some(v) if v > 0 && v <= u32::MAX as i64 => v as u32,
+            _ => {
+                p.add(
+                    &path,
+                    line,
+                    "size",
+                    format!(
+                        "{:?} is not a whole number from 1 to {}",
+                        lossy(&rec[3]),
+                        u32::MAX
+                    ),
+                );
+                continue;
+            }
+        };
+        if ts < ctx.start || ts > ctx.end {
+            p.add(
+                &path,
+                line,
+                "ts_event",
+                format!("{ts} is outside the replay ({} to {})", m.start, m.end),
+            );
+            continue;
+        }
+        if ts < last_ts {
+            p.add(
+                &path,
+                line,
+                "ts_event",
+                format!("out of order: {ts} is earlier than the row before ({last_ts})"),
+            );
+            continue;
+        }
+        last_ts = ts;
+        b.push(instrument as usize, ts, price, size);
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    sanitize(&String::from_utf8_lossy(b))
+}
+
+fn csv_error_text(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("expected {expected_len} fields, found {len}")
+        }
+        csv::ErrorKind::Io(io) => format!("cannot read further (truncated or corrupt file?): {io}"),
+        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
+        _ => sanitize(&e.to_string()),
+    }
+}
+
+/// Integer parse without allocating or going through UTF-8 validation.
+fn parse_i64(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
+    }
+    Some(if neg { -v } else { v })
+}

@@ -1,0 +1,9 @@
+//! Replay folders on disk: the manifest, the headlines and the trades, and loading them with
+//! every problem reported as `file:line: field: what is wrong`.
+
+pub mod json_lines;
+pub mod load;
+pub mod manifest;
+pub mod trades;
+
+pub use load::{LoadError, Problem, Replay, check, load, resolve};

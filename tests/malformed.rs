@@ -1,0 +1,166 @@
+//! Malformed replays: each gives a clear `file:line: field: what` error and a non-zero exit
+//! from the real binary, never a panic.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn tapedeck(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `check` exits 1 and `snapshot` fails, both naming `expect`, neither panicking.
+fn assert_rejected(f: &Fixture, expect: &[&str]) {
+    let dir = f.path();
+    let dir = dir.to_str().unwrap();
+    let (code, _, err) = tapedeck(&["check", dir]);
+    assert_eq!(code, 1, "check should exit 1:\n{err}");
+    for e in expect {
+        assert!(err.contains(e), "check output lacks {e:?}:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    let (code, _, err) = tapedeck(&["snapshot", dir, "--at", "10:00"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(expect[0]),
+        "snapshot error lacks {:?}:\n{err}",
+        expect[0]
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_clean_fixture_checks_ok() {
+    let f = write(&basic_rows());
+    let (code, out, err) = tapedeck(&["check", f.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok"));
+}
+
+#[test]
+fn truncated_trades_file() {
+    let mut rows = basic_rows();
+    rows.truncate(5);
+    rows.push(format!("{},AAA", mon(10, 0))); // the last line cut short
+    let f = write(&rows);
+    assert_rejected(&f, &["trades.csv:7: expected 4 fields, found 2"]);
+}
+
+#[test]
+fn truncated_gzip_trades_file() {
+    use std::io::Write;
+    let f = write_with(&basic_rows(), HEADLINES, "trades.csv.gz");
+    let path = f.path().join("trades.csv.gz");
+    let text = std::fs::read(&path).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&text).unwrap();
+    let gz = enc.finish().unwrap();
+    std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+    assert_rejected(&f, &["trades.csv.gz:", "truncated or corrupt"]);
+}
+
+#[test]
+fn bad_json_in_the_manifest() {
+    let f = write(&basic_rows());
+    let path = f.path().join("replay.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"version\": 1,", "\"version\": 1");
+    std::fs::write(&path, text).unwrap();
+    assert_rejected(&f, &["replay.json:4: expected `,` or `}`"]);
+}
+
+#[test]
+fn nan_and_negative_prices() {
+    let mut rows = basic_rows();
+    rows[3] = row(mon(9, 30), "AAA", "NaN", 500);
+    rows[5] = row(mon(10, 0), "AAA", "-97.50", 200);
+    let f = write(&rows);
+    assert_rejected(
+        &f,
+        &[
+            "trades.csv:5: price: \"NaN\": not a finite number",
+            "trades.csv:7: price: -97.50 is not a positive price",
+        ],
+    );
+}
+
+#[test]
+fn unknown_symbol() {
+    let mut rows = basic_rows();
+    rows[4] = row(mon(9, 30), "ZZZ", "49.00", 100);
+    let f = write(&rows);
+    assert_rejected(&f, &["trades.csv:6: symbol: unknown symbol \"ZZZ\""]);
+}
+
+#[test]
+fn out_of_order_times() {
+    let mut rows = basic_rows();
+    rows.swap(5, 6);
+    let f = write(&rows);
+    assert_rejected(&f, &["trades.csv:8: ts_event: out of order"]);
+}
+
+#[test]
+fn zero_and_fractional_sizes_and_off_grid_prices() {
+    let mut rows = basic_rows();
+    rows[3] = row(mon(9, 30), "AAA", "95.00", 0);
+    rows[4] = format!("{},BBB,49.00,1.5", mon(9, 30));
+    rows[5] = row(mon(10, 0), "AAA", "97.00001", 200);
+    let f = write(&rows);
+    assert_rejected(
+        &f,
+        &[
+            "trades.csv:5: size:",
+            "trades.csv:6: size: \"1.5\"",
+            "trades.csv:7: price: 97.00001 is not a multiple of 0.0001",
+        ],
+    );
+}
+
+#[test]
+fn control_characters_in_a_headline() {
+    let evil = HEADLINES.replace("Something happens", "Something\\u001b[2J happens");
+    let f = write_with(&basic_rows(), &evil, "trades.csv");
+    assert_rejected(
+        &f,
+        &["headlines.json:3: [1].text: contains a control character (U+001B"],
+    );
+}
+
+#[test]
+fn semantic_manifest_errors_point_at_their_line() {
+    let f = write(&basic_rows());
+    let path = f.path().join("replay.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"tick_size\": 0.25", "\"tick_size\": -0.25")
+        .replace("\"America/New_York\"", "\"Mars/Olympus\"");
+    std::fs::write(&path, text).unwrap();
+    assert_rejected(
+        &f,
+        &[
+            "replay.json:7: time_zone: unknown time zone \"Mars/Olympus\"",
+            "replay.json:21: instruments[2].tick_size: must be positive",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_replay_is_named() {
+    let (code, _, err) = tapedeck(&["info", "/nonexistent/replay"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("/nonexistent/replay"), "{err}");
+    assert!(!err.contains("panicked"));
+}
