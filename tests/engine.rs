@@ -235,3 +235,49 @@ proptest! {
         prop_assert_eq!(&played.tape, &jumped.tape);
     }
 }
+
+#[test]
+fn stepping_between_prints_and_quiet_stretches() {
+    let r = load(&basic_rows());
+    let s = &r.store;
+    // Step forward from before the first print, then across equal timestamps.
+    assert_eq!(s.next_print_after(T0), Some(T0 + MIN));
+    assert_eq!(s.next_print_after(mon(4, 6) - 1), Some(mon(4, 6)));
+    assert_eq!(s.next_print_after(mon(4, 6)), Some(mon(9, 30)));
+    assert_eq!(s.prev_print_before(mon(9, 30)), Some(mon(4, 6)));
+    assert_eq!(s.prev_print_before(T0 + MIN), None);
+    assert_eq!(s.next_print_after(mon(16, 59)), None);
+    // The long quiet stretch overnight is offered to the clock, but not the minutes that hold
+    // a print or a headline.
+    let overnight = s
+        .gaps
+        .iter()
+        .find(|g| g.0 <= T0 + 2 * MIN && T0 + 2 * MIN < g.1)
+        .expect("gap");
+    assert_eq!(overnight.0, T0 + 2 * MIN);
+    assert_eq!(overnight.1, mon(4, 6));
+    for g in &s.gaps {
+        assert!(g.1 - g.0 >= tapedeck::engine::store::MIN_GAP);
+        assert!(
+            !(g.0..g.1).contains(&mon(9, 0)),
+            "the 09:00 headline is not skipped"
+        );
+    }
+    assert_eq!(s.phase_at(mon(9, 29)), "premarket");
+    assert_eq!(s.phase_at(mon(9, 30)), "regular");
+    assert_eq!(s.phase_at(mon(20, 0)), "closed");
+}
+
+#[test]
+fn minute_bars_build_from_prints_up_to_t() {
+    let r = load(&basic_rows());
+    let s = r.store.series(r.store.symbol_index("AAA").unwrap());
+    let (done, partial) = s.minute_bars_until(mon(10, 0) + 30 * SEC);
+    assert_eq!(done.len(), 2, "04:06 and 09:30 bars are complete");
+    assert_eq!(done[1].open, Price::parse("95").unwrap());
+    let partial = partial.expect("the 10:00 bar is forming");
+    assert_eq!((partial.start, partial.volume), (mon(10, 0), 200));
+    let (done, partial) = s.minute_bars_until(mon(9, 30) - 1);
+    assert_eq!(done.len(), 1);
+    assert!(partial.is_none());
+}

@@ -145,21 +145,27 @@ pub fn snapshot_text(r: &Replay, snap: &Snapshot) -> String {
         "vwap",
         "mkt val"
     );
-    let mut current = usize::MAX;
-    for (info, st) in s.instruments.iter().zip(&snap.instruments) {
-        if info.sector != current {
-            current = info.sector;
-            let sec = &snap.sectors[current];
-            let _ = writeln!(
-                o,
-                "-- {} {}",
-                s.sectors[current],
-                sec.change_pct
-                    .map_or(String::new(), |p| format!("{p:+.2}%"))
-            );
+    for (sector, name) in s.sectors.iter().enumerate() {
+        let sec = &snap.sectors[sector];
+        let weighting = if sec.cap_weighted {
+            "by market value"
+        } else {
+            "average"
+        };
+        let _ = writeln!(
+            o,
+            "-- {name} {}",
+            sec.change_pct
+                .map_or(String::new(), |p| format!("{p:+.2}% ({weighting})"))
+        );
+        for (info, st) in s
+            .instruments
+            .iter()
+            .zip(&snap.instruments)
+            .filter(|(i, _)| i.sector == sector)
+        {
+            let _ = writeln!(o, "{}", row(info.symbol.as_str(), st, info.decimals));
         }
-        let d = info.decimals;
-        let _ = writeln!(o, "{}", row(info.symbol.as_str(), st, d));
     }
     if let Some(total) = snap.total_market_cap_change() {
         let _ = writeln!(

@@ -1,6 +1,5 @@
 //! `tapedeck synth`: writes a reconstructed replay from an anchor file.
 
-#[allow(unused_imports)]
 use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -30,47 +29,29 @@ fn label(path: &Path) -> String {
 
 pub fn run(anchors: &Path, headlines: &Path, seed: Option<u64>, out: Option<&Path>) -> Result<()> {
     let file = read_anchors(anchors)?;
-    #[cfg(not(any()))]
-    {
-        let _ = (
-            headlines,
-            seed,
-            out,
-            label(anchors),
-            &file,
-            synth::anchors::ExtremeKind::High,
-        );
-        Err(eyre!("synth is not built yet"))
-    }
-    #[cfg(any())]
-    {
-        let seed = seed.unwrap_or(file.seed);
-        let started = std::time::Instant::now();
-        // TEMP until src/synth lands: see helper-2.
-        #[cfg(any())]
-        let synth = synth::generate(&file, &label(anchors), seed)
-            .map_err(|e| eyre!("{}: {e}", anchors.display()))?;
-        let out: PathBuf = out.map_or_else(
-            || PathBuf::from("replays").join(&file.name),
-            Path::to_path_buf,
-        );
-        synth::write_replay(&synth, headlines, &out)
-            .map_err(|e| eyre!("{}: {e}", out.display()))?;
-        println!(
-            "wrote {} ({} prints, {} instruments, seed {seed}) in {:.2?} — a RECONSTRUCTION pinned to {} sourced figures",
-            out.display(),
-            synth.trades.len(),
-            synth.manifest.instruments.len(),
-            started.elapsed(),
-            synth
-                .manifest
-                .provenance
-                .generator
-                .as_ref()
-                .map_or(0, |g| g.anchors.len()),
-        );
-        // Prove the output opens before saying it is done.
-        crate::replay::load(&out).map_err(|e| eyre!("the written replay does not load:\n{e}"))?;
-        Ok(())
-    }
+    let seed = seed.unwrap_or(file.seed);
+    let started = std::time::Instant::now();
+    let synth = synth::generate(&file, &label(anchors), seed)
+        .map_err(|e| eyre!("{}: {e}", anchors.display()))?;
+    let out: PathBuf = out.map_or_else(
+        || PathBuf::from("replays").join(&file.name),
+        Path::to_path_buf,
+    );
+    synth::write_replay(&synth, headlines, &out).map_err(|e| eyre!("{}: {e}", out.display()))?;
+    // Prove the output opens before saying it is done.
+    crate::replay::load(&out).map_err(|e| eyre!("the written replay does not load:\n{e}"))?;
+    println!(
+        "wrote {} ({} prints, {} instruments, seed {seed}) in {:.2?}: a RECONSTRUCTION pinned to {} sourced figures",
+        out.display(),
+        synth.trades.len(),
+        synth.manifest.instruments.len(),
+        started.elapsed(),
+        synth
+            .manifest
+            .provenance
+            .generator
+            .as_ref()
+            .map_or(0, |g| g.anchors.len()),
+    );
+    Ok(())
 }

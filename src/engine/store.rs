@@ -344,7 +344,12 @@ fn find_gaps(store: &Store) -> Vec<(UnixNanos, UnixNanos)> {
     let mut gaps = Vec::new();
     let mut run_start: Option<usize> = None;
     // A busy sentinel at the end closes a trailing quiet run.
-    for (m, is_busy) in busy.iter().copied().chain(std::iter::once(true)).enumerate() {
+    for (m, is_busy) in busy
+        .iter()
+        .copied()
+        .chain(std::iter::once(true))
+        .enumerate()
+    {
         match (!is_busy, run_start) {
             (true, None) => run_start = Some(m),
             (false, Some(s)) => {

@@ -54,9 +54,14 @@ pub fn write(
 ) -> std::io::Result<()> {
     let f = BufWriter::with_capacity(1 << 20, File::create(path)?);
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut enc = GzBuilder::new().write(f, Compression::new(6));
+        // Buffer above the encoder too: small writes straight into it are slow.
+        let mut enc =
+            BufWriter::with_capacity(1 << 16, GzBuilder::new().write(f, Compression::new(6)));
         write_rows(&mut enc, rows, symbols, decimals)?;
-        enc.finish()?.flush()
+        enc.into_inner()
+            .map_err(|e| e.into_error())?
+            .finish()?
+            .flush()
     } else {
         let mut f = f;
         write_rows(&mut f, rows, symbols, decimals)?;

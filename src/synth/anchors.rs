@@ -63,7 +63,8 @@ pub struct AnchorInstrument {
     /// Sensitivity to the market factor (the index-futures path); 1.0 if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<f64>,
-    /// Relative number of prints to generate (1.0 = a typical large stock); 1.0 if absent.
+    /// Relative number of prints to generate (1.0 = a typical large stock, or a typical index
+    /// future for futures); 1.0 if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<f64>,
     /// Simulated volume to use when no sourced volume exists (e.g. single-venue data only).
