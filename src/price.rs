@@ -10,7 +10,20 @@ pub const SCALE: i64 = 1_000_000_000;
 pub const SCALE_DIGITS: u32 = 9;
 
 /// A price in 1e-9 units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[repr(transparent)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    bytemuck::Pod,
+    bytemuck::Zeroable,
+)]
 pub struct Price(pub i64);
 
 impl Price {

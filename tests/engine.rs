@@ -281,3 +281,97 @@ fn minute_bars_build_from_prints_up_to_t() {
     assert_eq!(done.len(), 1);
     assert!(partial.is_none());
 }
+
+/// BBB known only from 5-minute bars; AAA and NQ from prints.
+fn bar_fixture(extra_bar_rows: &[String]) -> common::Fixture {
+    let mut rows = basic_rows();
+    rows.retain(|r| !r.contains(",BBB,"));
+    let f = write(&rows);
+    let path = f.path().join("replay.json");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "\"trades\": \"trades.csv\"",
+        "\"trades\": \"trades.csv\", \"bars\": \"bars.csv\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let mut bars = String::from("ts_event,symbol,open,high,low,close,volume,interval_s\n");
+    for r in [
+        format!("{},BBB,49.00,49.50,48.75,49.25,1000,300", mon(9, 30)),
+        format!("{},BBB,49.25,49.90,49.10,49.80,3000,300", mon(9, 35)),
+    ]
+    .iter()
+    .chain(extra_bar_rows)
+    {
+        bars.push_str(r);
+        bars.push('\n');
+    }
+    std::fs::write(f.path().join("bars.csv"), bars).unwrap();
+    f
+}
+
+#[test]
+fn a_bar_is_known_only_once_it_is_complete() {
+    let f = bar_fixture(&[]);
+    let r = replay::load(&f.path()).unwrap_or_else(|e| panic!("{e}"));
+    let s = &r.store;
+    let bbb = s.symbol_index("BBB").unwrap();
+    assert!(s.series(bbb).is_bars());
+    let st = |t| s.snapshot(t, 10).instruments[bbb];
+    // Inside the first bar nothing of it is visible.
+    assert_eq!(st(mon(9, 34) + 59 * SEC).last, None);
+    assert_eq!(st(mon(9, 34) + 59 * SEC).open, None);
+    // When it completes: open from the bar's open, range from its high and low.
+    let at = st(mon(9, 35));
+    assert_eq!(at.open, Some(Price::parse("49.00").unwrap()));
+    assert_eq!(at.last, Some(Price::parse("49.25").unwrap()));
+    assert_eq!(
+        (at.high, at.low),
+        (
+            Some(Price::parse("49.50").unwrap()),
+            Some(Price::parse("48.75").unwrap())
+        )
+    );
+    assert_eq!(at.volume, 1000);
+    let later = st(mon(9, 40));
+    assert_eq!(later.high, Some(Price::parse("49.90").unwrap()));
+    assert_eq!(later.volume, 4000);
+    // The chart gets whole bars only, and the tape marks them as bars.
+    let (bars, partial) = s.series(bbb).minute_bars_until(mon(9, 39));
+    assert_eq!((bars.len(), partial), (1, None));
+    assert_eq!(bars[0].start, mon(9, 30));
+    let snap = s.snapshot(mon(9, 40), 10);
+    let tape_bbb: Vec<_> = snap
+        .tape
+        .iter()
+        .filter(|p| p.instrument as usize == bbb)
+        .collect();
+    assert_eq!(tape_bbb.len(), 2);
+    assert!(tape_bbb.iter().all(|p| p.bar));
+    assert!(
+        snap.tape
+            .iter()
+            .filter(|p| p.instrument as usize != bbb)
+            .all(|p| !p.bar)
+    );
+}
+
+#[test]
+fn bars_are_validated_like_prints() {
+    let f = bar_fixture(&[
+        format!("{},AAA,95.00,95.00,95.00,95.00,10,60", mon(9, 40)),
+        format!("{},BBB,49.00,48.00,48.50,49.00,10,300", mon(9, 40)),
+        format!("{},BBB,49.00,49.00,49.00,49.00,10,60", mon(9, 45)),
+    ]);
+    let err = replay::load(&f.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("bars.csv:4: symbol: AAA has prints in the trades file too"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bars.csv:5: high/low: the bar's range 48.5..48 does not hold"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bars.csv:6: interval_s: BBB mixes 300s and 60s bars"),
+        "{err}"
+    );
+}

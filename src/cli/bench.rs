@@ -136,6 +136,7 @@ fn manifest(instruments: usize) -> Manifest {
         files: Files {
             headlines: "headlines.json".into(),
             trades: "trades.csv".into(),
+            bars: None,
         },
     }
 }
@@ -233,6 +234,9 @@ pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -
 
     let (store, load_label, load_time) = if from_disk {
         let dir = std::env::temp_dir().join(format!("tapedeck-bench-{}", std::process::id()));
+        let cache_dir = dir.with_extension("cache");
+        // SAFETY: no other thread runs yet; the variable only steers where this run's cache goes.
+        unsafe { std::env::set_var("TAPEDECK_CACHE_DIR", &cache_dir) };
         let t = Instant::now();
         write_replay(&dir, &rows, instruments)?;
         let bytes = std::fs::metadata(dir.join("trades.csv"))?.len();
@@ -242,18 +246,31 @@ pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -
             bytes as f64 / 1e6
         );
         drop(rows);
+        let t = Instant::now();
+        let replay = crate::replay::load(&dir).map_err(|e| eyre!("{e}"))?;
+        println!(
+            "  first open (text)   {:>10.2?}  ({:.1} M prints/s; {})",
+            t.elapsed(),
+            prints as f64 / t.elapsed().as_secs_f64() / 1e6,
+            super::info::cache_text(&replay.cache)
+        );
+        drop(replay);
         let rss_before = rss_bytes();
         let t = Instant::now();
         let replay = crate::replay::load(&dir).map_err(|e| eyre!("{e}"))?;
+        let mut first = Snapshot::default();
+        let mid = replay.store.start + (replay.store.end - replay.store.start) / 2;
+        replay.store.snapshot_into(mid, 50, &mut first);
         let took = t.elapsed();
-        let _ = std::fs::remove_dir_all(&dir);
         if let (Some(a), Some(b)) = (rss_before, rss_bytes()) {
             println!(
-                "  resident growth     {:>10.1} bytes/print",
-                (b.saturating_sub(a)) as f64 / prints as f64
+                "  resident (reopened) {:>10.1} bytes/print",
+                b.saturating_sub(a) as f64 / prints as f64
             );
         }
-        (replay.store, "load from text CSV", took)
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&cache_dir);
+        (replay.store, "reopen + snapshot", took)
     } else {
         let t = Instant::now();
         let store = build_store(&rows, instruments);
@@ -267,7 +284,7 @@ pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -
         prints as f64 / load_time.as_secs_f64() / 1e6
     );
     println!(
-        "  store memory        {:>10.1} bytes/print (columns + indexes, {:.1} MB)",
+        "  store size          {:>10.1} bytes/print (columns + indexes, {:.1} MB)",
         store.heap_bytes() as f64 / prints.max(1) as f64,
         store.heap_bytes() as f64 / 1e6
     );
@@ -298,6 +315,6 @@ pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -
         percentile(&lat, 0.99) as f64 / 1e3,
         lat.last().copied().unwrap_or(0) as f64 / 1e3,
     );
-    println!("  targets: p99 < 1000 µs, <= 32 bytes/print");
+    println!("  targets: p99 < 1000 µs; <= 32 bytes/print (<= 24 resident); reopen < 200 ms");
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use color_eyre::eyre::Result;
 use serde_json::json;
 
-use crate::replay::{self, Replay};
+use crate::replay::{self, CacheStatus, Replay};
 use crate::text::sanitize;
 use crate::time::{human_duration, rfc3339_in};
 
@@ -37,6 +37,7 @@ pub fn info_json(r: &Replay) -> serde_json::Value {
                 "anchor_file": g.anchor_file, "anchors": g.anchors.len(),
             })),
         },
+        "cache": cache_text(&r.cache),
         "trading_date": m.trading_date,
         "time_zone": m.time_zone,
         "start": rfc3339_in(s.start, r.tz),
@@ -97,6 +98,7 @@ pub fn info_text(r: &Replay) -> String {
             g.anchors.len()
         );
     }
+    let _ = writeln!(o, "  cache       {}", cache_text(&r.cache));
     if !m.provenance.sources.is_empty() {
         let keys: Vec<String> = m
             .provenance
@@ -137,6 +139,20 @@ pub fn info_text(r: &Replay) -> String {
         );
     }
     o
+}
+
+pub fn cache_text(c: &CacheStatus) -> String {
+    match c {
+        CacheStatus::Hit(p) => format!("opened from {}", p.display()),
+        CacheStatus::Written(p, None) => format!("read from text; cached in {}", p.display()),
+        CacheStatus::Written(p, Some(why)) => {
+            format!(
+                "read from text (old cache not used: {why:?}); cached in {}",
+                p.display()
+            )
+        }
+        CacheStatus::NotUsed(why) => format!("read from text ({why})"),
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -2,6 +2,7 @@
 //! time it answers the market state; the clock turns wall time into replay time.
 
 pub mod clock;
+pub mod column;
 pub mod snapshot;
 pub mod store;
 

@@ -102,7 +102,7 @@ impl Store {
             let day_count = k.clamp(series.day_lo, series.day_hi) - series.day_lo;
             let day_over = t >= info.day_end;
             if day_count > 0 {
-                st.open = Some(Price(series.price[series.day_lo]));
+                st.open = series.day_open();
                 st.high = Some(Price(day.high));
                 st.low = Some(Price(day.low));
                 st.volume = day.volume;

@@ -6,6 +6,7 @@
 //! `BLOCK - 1` prints per instrument whatever t is: seeking backward costs what seeking
 //! forward costs, and nothing after t is ever read into a result.
 
+use super::column::Column;
 use crate::price::{Price, decimals_of};
 use crate::replay::manifest::InstrumentKind;
 use crate::time::{NANOS_PER_MIN, UnixNanos};
@@ -72,10 +73,14 @@ pub struct Print {
     pub size: u32,
     /// The same instrument's previous print price, for uptick/downtick colouring.
     pub prev_price: Option<Price>,
+    /// A completed bar of a bar-only instrument (price = its close, size = its volume, ts =
+    /// when it completed), never a print.
+    pub bar: bool,
 }
 
-/// A one-minute bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A one-minute bar (or, for a bar-only instrument, one of its own bars).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct Bar {
     pub start: UnixNanos,
     pub open: Price,
@@ -84,23 +89,29 @@ pub struct Bar {
     pub close: Price,
     pub volume: u64,
     pub trades: u32,
+    /// Keeps the layout free of implicit padding so bars can live in the cache file.
+    pub _pad: u32,
 }
 
-/// Day-session totals over a prefix of an instrument's day prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Day-session totals over a prefix of an instrument's day prints. `repr(C)` with explicit
+/// padding so it can be memory-mapped from the cache file.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub(crate) struct Prefix {
-    pub volume: u64,
     pub notional: i128,
+    pub volume: u64,
     pub high: i64,
     pub low: i64,
+    pub _pad: u64,
 }
 
 impl Prefix {
     pub const EMPTY: Prefix = Prefix {
-        volume: 0,
         notional: 0,
+        volume: 0,
         high: i64::MIN,
         low: i64::MAX,
+        _pad: 0,
     };
 
     #[inline]
@@ -110,20 +121,94 @@ impl Prefix {
         self.high = self.high.max(price);
         self.low = self.low.min(price);
     }
+
+    /// A whole bar: its range, its volume, and notional at the typical price (H+L+C)/3, the
+    /// usual VWAP estimate when only bars are known.
+    #[inline]
+    pub fn add_bar(&mut self, high: i64, low: i64, close: i64, volume: u32) {
+        self.volume += volume as u64;
+        self.notional += ((high as i128 + low as i128 + close as i128) / 3) * volume as i128;
+        self.high = self.high.max(high);
+        self.low = self.low.min(low);
+    }
 }
 
-/// One instrument's prints.
+/// One instrument's prints, or, for an instrument known only from bars, its bars: then `ts` is
+/// when each bar completed, `price` its close, `size` its volume, and `bar_*` hold the rest.
 #[derive(Debug, Default)]
 pub struct Series {
-    pub ts: Vec<UnixNanos>,
-    pub price: Vec<i64>,
-    pub size: Vec<u32>,
+    pub ts: Column<UnixNanos>,
+    pub price: Column<i64>,
+    pub size: Column<u32>,
+    /// Bar length in ns; 0 for a series of prints.
+    pub bar_interval: i64,
+    pub bar_open: Column<i64>,
+    pub bar_high: Column<i64>,
+    pub bar_low: Column<i64>,
     /// Prints `[day_lo, day_hi)` fall in the instrument's trading day.
     pub(crate) day_lo: usize,
     pub(crate) day_hi: usize,
     /// `blocks[j]` sums day prints `[day_lo, day_lo + j * BLOCK)`.
-    pub(crate) blocks: Vec<Prefix>,
-    pub(crate) bars: Vec<Bar>,
+    pub(crate) blocks: Column<Prefix>,
+    pub(crate) bars: Column<Bar>,
+}
+
+/// A series being built: plain vectors that [`RawSeries::finish`] turns into a [`Series`].
+#[derive(Debug, Default)]
+pub(crate) struct RawSeries {
+    pub ts: Vec<UnixNanos>,
+    pub price: Vec<i64>,
+    pub size: Vec<u32>,
+    pub bar_interval: i64,
+    pub bar_open: Vec<i64>,
+    pub bar_high: Vec<i64>,
+    pub bar_low: Vec<i64>,
+}
+
+impl RawSeries {
+    /// Computes the day range, prefix summaries and chart bars.
+    fn finish(self, day_start: UnixNanos, day_end: UnixNanos) -> Series {
+        let mut s = Series {
+            ts: self.ts.into(),
+            price: self.price.into(),
+            size: self.size.into(),
+            bar_interval: self.bar_interval,
+            bar_open: self.bar_open.into(),
+            bar_high: self.bar_high.into(),
+            bar_low: self.bar_low.into(),
+            ..Series::default()
+        };
+        // A bar belongs to the day in which it starts.
+        let lag = s.bar_interval;
+        s.day_lo = s.ts.partition_point(|&x| x - lag < day_start);
+        s.day_hi = s.ts.partition_point(|&x| x - lag < day_end);
+        let mut acc = Prefix::EMPTY;
+        let mut blocks = vec![acc];
+        for (n, i) in (s.day_lo..s.day_hi).enumerate() {
+            s.add_row(&mut acc, i);
+            if (n + 1) % BLOCK == 0 {
+                blocks.push(acc);
+            }
+        }
+        s.blocks = blocks.into();
+        s.bars = if s.is_bars() {
+            (0..s.ts.len())
+                .map(|i| Bar {
+                    start: s.ts[i] - lag,
+                    open: Price(s.bar_open[i]),
+                    high: Price(s.bar_high[i]),
+                    low: Price(s.bar_low[i]),
+                    close: Price(s.price[i]),
+                    volume: s.size[i] as u64,
+                    ..Bar::default()
+                })
+                .collect::<Vec<_>>()
+                .into()
+        } else {
+            minute_bars(&s.ts, &s.price, &s.size).into()
+        };
+        s
+    }
 }
 
 impl Series {
@@ -133,6 +218,35 @@ impl Series {
 
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
+    }
+
+    pub fn is_bars(&self) -> bool {
+        self.bar_interval > 0
+    }
+
+    #[inline]
+    fn add_row(&self, acc: &mut Prefix, i: usize) {
+        if self.is_bars() {
+            acc.add_bar(
+                self.bar_high[i],
+                self.bar_low[i],
+                self.price[i],
+                self.size[i],
+            );
+        } else {
+            acc.add(self.price[i], self.size[i]);
+        }
+    }
+
+    /// The first price of the trading day: the first print, or the first bar's open.
+    pub(crate) fn day_open(&self) -> Option<Price> {
+        (self.day_hi > self.day_lo).then(|| {
+            Price(if self.is_bars() {
+                self.bar_open[self.day_lo]
+            } else {
+                self.price[self.day_lo]
+            })
+        })
     }
 
     /// Number of prints at or before `t`.
@@ -154,33 +268,18 @@ impl Series {
         let j = n / BLOCK;
         let mut acc = self.blocks[j];
         for i in self.day_lo + j * BLOCK..k {
-            acc.add(self.price[i], self.size[i]);
+            self.add_row(&mut acc, i);
         }
         acc
     }
 
-    fn finish(&mut self, day_start: UnixNanos, day_end: UnixNanos) {
-        self.day_lo = self.ts.partition_point(|&x| x < day_start);
-        self.day_hi = self.ts.partition_point(|&x| x < day_end);
-        let mut acc = Prefix::EMPTY;
-        self.blocks.clear();
-        self.blocks.push(acc);
-        for (n, i) in (self.day_lo..self.day_hi).enumerate() {
-            acc.add(self.price[i], self.size[i]);
-            if (n + 1) % BLOCK == 0 {
-                self.blocks.push(acc);
-            }
-        }
-        self.bars = minute_bars(&self.ts, &self.price, &self.size);
-        self.ts.shrink_to_fit();
-        self.price.shrink_to_fit();
-        self.size.shrink_to_fit();
-        self.blocks.shrink_to_fit();
-    }
-
     /// Complete one-minute bars that closed at or before `t`, and the bar still forming at
-    /// `t` (built from prints at or before `t` only).
+    /// `t` (built from prints at or before `t` only). A bar-only series gives its own bars that
+    /// have completed by `t`, and no forming bar.
     pub fn minute_bars_until(&self, t: UnixNanos) -> (&[Bar], Option<Bar>) {
+        if self.is_bars() {
+            return (&self.bars[..self.count_until(t)], None);
+        }
         let minute = t.div_euclid(NANOS_PER_MIN) * NANOS_PER_MIN;
         let done = self.bars.partition_point(|b| b.start < minute);
         let from = self.ts.partition_point(|&x| x < minute);
@@ -198,6 +297,7 @@ impl Series {
                         close: p,
                         volume: self.size[i] as u64,
                         trades: 1,
+                        _pad: 0,
                     })
                 }
                 Some(b) => {
@@ -234,6 +334,7 @@ fn minute_bars(ts: &[UnixNanos], price: &[i64], size: &[u32]) -> Vec<Bar> {
                 close: p,
                 volume: size[i] as u64,
                 trades: 1,
+                _pad: 0,
             }),
         }
     }
@@ -261,6 +362,7 @@ pub const MIN_GAP: i64 = 5 * NANOS_PER_MIN;
 /// Builds a [`Store`] from prints pushed in time order.
 pub struct StoreBuilder {
     store: Store,
+    raw: Vec<RawSeries>,
 }
 
 impl StoreBuilder {
@@ -271,7 +373,7 @@ impl StoreBuilder {
         start: UnixNanos,
         end: UnixNanos,
     ) -> Self {
-        let series = instruments.iter().map(|_| Series::default()).collect();
+        let raw = instruments.iter().map(|_| RawSeries::default()).collect();
         StoreBuilder {
             store: Store {
                 instruments,
@@ -280,14 +382,15 @@ impl StoreBuilder {
                 headlines: Vec::new(),
                 start,
                 end,
-                series,
+                series: Vec::new(),
                 gaps: Vec::new(),
             },
+            raw,
         }
     }
 
     pub fn reserve(&mut self, instrument: usize, additional: usize) {
-        let s = &mut self.store.series[instrument];
+        let s = &mut self.raw[instrument];
         s.ts.reserve(additional);
         s.price.reserve(additional);
         s.size.reserve(additional);
@@ -296,10 +399,23 @@ impl StoreBuilder {
     /// Appends a print; the caller guarantees time order per instrument.
     #[inline]
     pub fn push(&mut self, instrument: usize, ts: UnixNanos, price: Price, size: u32) {
-        let s = &mut self.store.series[instrument];
+        let s = &mut self.raw[instrument];
         s.ts.push(ts);
         s.price.push(price.0);
         s.size.push(size);
+    }
+
+    /// Appends a completed bar of a bar-only instrument; the caller guarantees time order and
+    /// one bar length per instrument, and never mixes prints and bars in one instrument.
+    pub fn push_bar(&mut self, instrument: usize, row: &crate::replay::bars::BarRow) {
+        let s = &mut self.raw[instrument];
+        s.bar_interval = row.interval_s as i64 * crate::time::NANOS_PER_SEC;
+        s.ts.push(row.visible_at());
+        s.price.push(row.close.0);
+        s.size.push(row.volume.min(u32::MAX as u64) as u32);
+        s.bar_open.push(row.open.0);
+        s.bar_high.push(row.high.0);
+        s.bar_low.push(row.low.0);
     }
 
     pub fn headlines(&mut self, mut headlines: Vec<Headline>) {
@@ -307,13 +423,22 @@ impl StoreBuilder {
         self.store.headlines = headlines;
     }
 
-    pub fn build(mut self) -> Store {
-        for (s, info) in self.store.series.iter_mut().zip(&self.store.instruments) {
-            debug_assert!(s.ts.windows(2).all(|w| w[0] <= w[1]));
-            s.finish(info.day_start, info.day_end);
-        }
-        self.store.gaps = find_gaps(&self.store);
-        self.store
+    pub fn build(self) -> Store {
+        let series = self
+            .raw
+            .into_iter()
+            .zip(&self.store.instruments)
+            .map(|(raw, info)| {
+                debug_assert!(raw.ts.windows(2).all(|w| w[0] <= w[1]));
+                raw.finish(info.day_start, info.day_end)
+            })
+            .collect();
+        self.store.with_series(series)
+    }
+
+    /// Finishes with series that were read from the cache instead of pushed.
+    pub(crate) fn build_with(self, series: Vec<Series>) -> Store {
+        self.store.with_series(series)
     }
 }
 
@@ -334,7 +459,7 @@ fn find_gaps(store: &Store) -> Vec<(UnixNanos, UnixNanos)> {
         }
     };
     for s in &store.series {
-        for b in &s.bars {
+        for b in s.bars.iter() {
             mark(b.start);
         }
     }
@@ -367,6 +492,16 @@ fn find_gaps(store: &Store) -> Vec<(UnixNanos, UnixNanos)> {
 }
 
 impl Store {
+    fn with_series(mut self, series: Vec<Series>) -> Store {
+        self.series = series;
+        self.gaps = find_gaps(&self);
+        self
+    }
+
+    pub fn all_series(&self) -> &[Series] {
+        &self.series
+    }
+
     pub fn series(&self, instrument: usize) -> &Series {
         &self.series[instrument]
     }
@@ -386,11 +521,12 @@ impl Store {
         self.series
             .iter()
             .map(|s| {
-                s.ts.capacity() * 8
-                    + s.price.capacity() * 8
-                    + s.size.capacity() * 4
-                    + s.blocks.capacity() * std::mem::size_of::<Prefix>()
-                    + s.bars.capacity() * std::mem::size_of::<Bar>()
+                s.ts.len() * 8
+                    + s.price.len() * 8
+                    + s.size.len() * 4
+                    + (s.bar_open.len() + s.bar_high.len() + s.bar_low.len()) * 8
+                    + s.blocks.len() * std::mem::size_of::<Prefix>()
+                    + s.bars.len() * std::mem::size_of::<Bar>()
             })
             .sum()
     }
@@ -470,6 +606,7 @@ impl Store {
                     price: Price(s.price[k]),
                     size: s.size[k],
                     prev_price: (k > 0).then(|| Price(s.price[k - 1])),
+                    bar: s.is_bars(),
                 });
             }
         }
@@ -515,6 +652,7 @@ impl Store {
                 price: Price(s.price[k]),
                 size: s.size[k],
                 prev_price: (k > 0).then(|| Price(s.price[k - 1])),
+                bar: s.is_bars(),
             })
         })
     }

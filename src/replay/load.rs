@@ -10,6 +10,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use super::cache;
 use super::json_lines::{array_element_lines, key_line};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, HeadlineRecord, Manifest};
 use super::trades::{self, HEADER};
@@ -79,6 +80,19 @@ pub struct Replay {
     pub tz: Tz,
     pub date: NaiveDate,
     pub store: Store,
+    /// How the prints were loaded.
+    pub cache: CacheStatus,
+}
+
+/// Whether the prints came from the binary cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// Opened from the memory-mapped cache at this path.
+    Hit(PathBuf),
+    /// Read from text, then written to the cache at this path for next time.
+    Written(PathBuf, Option<cache::Miss>),
+    /// Read from text; not cached (small replay, caching off, or the write failed).
+    NotUsed(String),
 }
 
 impl Replay {
@@ -160,9 +174,10 @@ impl Problems {
     }
 }
 
-/// Validates a replay folder and returns every problem (empty when clean).
+/// Validates a replay folder from its text files (never the cache) and returns every problem
+/// (empty when clean).
 pub fn check(dir: &Path) -> Vec<Problem> {
-    match load(dir) {
+    match load_uncached(dir) {
         Ok(_) => Vec::new(),
         Err(e) => {
             let mut list = e.problems;
@@ -179,8 +194,18 @@ pub fn check(dir: &Path) -> Vec<Problem> {
     }
 }
 
-/// Loads and validates a replay folder.
+/// Loads and validates a replay folder, opening its binary cache when it is current and
+/// writing one after reading a large replay from text.
 pub fn load(dir: &Path) -> Result<Replay, LoadError> {
+    load_with(dir, true)
+}
+
+/// Loads and validates a replay folder from its text files only.
+pub fn load_uncached(dir: &Path) -> Result<Replay, LoadError> {
+    load_with(dir, false)
+}
+
+fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
     let mut problems = Problems::new();
     let manifest_path = dir.join(MANIFEST_FILE);
     let text = match std::fs::read(&manifest_path) {
@@ -215,17 +240,63 @@ pub fn load(dir: &Path) -> Result<Replay, LoadError> {
         ctx.start,
         ctx.end,
     );
-    load_trades(dir, &manifest, &ctx, &mut builder, &mut problems);
+    let trades_path = dir.join(&manifest.files.trades);
+    let bars_path = manifest.files.bars.as_ref().map(|b| dir.join(b));
+    let source = cache::Source {
+        manifest: text.as_bytes(),
+        files: [Some(&trades_path), bars_path.as_deref()],
+    };
+    let cache_path = if use_cache {
+        cache::path_for(dir)
+    } else {
+        None
+    };
+    let mut miss = None;
+    if let Some(path) = &cache_path
+        && problems.is_empty()
+    {
+        match cache::read(path, &source, ctx.instruments.len()) {
+            Ok(series) => {
+                builder.headlines(headlines);
+                return Ok(Replay {
+                    dir: dir.to_path_buf(),
+                    tz: ctx.tz,
+                    date: ctx.date,
+                    store: builder.build_with(series),
+                    manifest,
+                    cache: CacheStatus::Hit(path.clone()),
+                });
+            }
+            Err(cache::Miss::Absent) => {}
+            Err(m) => miss = Some(m),
+        }
+    }
+    let traded = load_trades(dir, &manifest, &ctx, &mut builder, &mut problems);
+    if let Some(bars) = &bars_path {
+        load_bars(bars, &ctx, &traded, &mut builder, &mut problems);
+    }
     if !problems.is_empty() {
         return Err(problems.into_error());
     }
     builder.headlines(headlines);
+    let store = builder.build();
+    let cache = match cache_path {
+        None => CacheStatus::NotUsed("caching is off".into()),
+        Some(_) if store.print_count() < cache::MIN_PRINTS => {
+            CacheStatus::NotUsed(format!("fewer than {} prints", cache::MIN_PRINTS))
+        }
+        Some(path) => match cache::write(&path, &source, store.all_series()) {
+            Ok(()) => CacheStatus::Written(path, miss),
+            Err(e) => CacheStatus::NotUsed(format!("cannot write {}: {e}", path.display())),
+        },
+    };
     Ok(Replay {
         dir: dir.to_path_buf(),
         tz: ctx.tz,
         date: ctx.date,
-        store: builder.build(),
+        store,
         manifest,
+        cache,
     })
 }
 
@@ -666,13 +737,17 @@ fn load_headlines(dir: &Path, m: &Manifest, ctx: &Context, p: &mut Problems) -> 
     out
 }
 
-fn load_trades(dir: &Path, m: &Manifest, ctx: &Context, b: &mut StoreBuilder, p: &mut Problems) {
-    let path = dir.join(&m.files.trades);
-    let reader = match trades::open(&path) {
+/// Opens a CSV file of the replay and checks its header.
+fn open_csv(
+    path: &Path,
+    header: &[&str],
+    p: &mut Problems,
+) -> Option<csv::Reader<Box<dyn std::io::Read>>> {
+    let reader = match trades::open(path) {
         Ok(r) => r,
         Err(e) => {
-            p.add(&path, None, "", format!("cannot read: {e}"));
-            return;
+            p.add(path, None, "", format!("cannot read: {e}"));
+            return None;
         }
     };
     let mut csv = csv::ReaderBuilder::new()
@@ -680,111 +755,164 @@ fn load_trades(dir: &Path, m: &Manifest, ctx: &Context, b: &mut StoreBuilder, p:
         .flexible(false)
         .from_reader(reader);
     match csv.byte_headers() {
-        Ok(h) if h.iter().eq(HEADER.iter().map(|s| s.as_bytes())) => {}
+        Ok(h) if h.iter().eq(header.iter().map(|s| s.as_bytes())) => Some(csv),
         Ok(h) => {
             let found: Vec<String> = h
                 .iter()
                 .map(|f| sanitize(&String::from_utf8_lossy(f)))
                 .collect();
-            p.add(
-                &path,
-                Some(1),
-                "header",
-                format!("expected {}, found {}", HEADER.join(","), found.join(",")),
-            );
-            return;
+            let msg = format!("expected {}, found {}", header.join(","), found.join(","));
+            p.add(path, Some(1), "header", msg);
+            None
         }
         Err(e) => {
-            p.add(&path, Some(1), "header", csv_error_text(&e));
-            return;
+            p.add(path, Some(1), "header", csv_error_text(&e));
+            None
         }
     }
+}
+
+/// Reads the next record and its line: `Ok(None)` at the end, `Err(true)` to stop (the file
+/// cannot be read further), `Err(false)` to skip a malformed row (already reported).
+fn next_record(
+    csv: &mut csv::Reader<Box<dyn std::io::Read>>,
+    rec: &mut csv::ByteRecord,
+    last_line: &mut u64,
+    path: &Path,
+    p: &mut Problems,
+) -> Result<Option<Option<usize>>, bool> {
+    match csv.read_byte_record(rec) {
+        Ok(false) => Ok(None),
+        Ok(true) => {
+            let line = rec.position().map_or(*last_line + 1, |pos| pos.line());
+            *last_line = line;
+            Ok(Some(Some(line as usize)))
+        }
+        Err(e) => {
+            let line = e.position().map_or(*last_line + 1, |pos| pos.line());
+            p.add(path, Some(line as usize), "", csv_error_text(&e));
+            Err(matches!(e.kind(), csv::ErrorKind::Io(_)))
+        }
+    }
+}
+
+/// Symbol lookup with a one-entry cache (rows of one symbol tend to come in runs).
+struct SymbolCache {
+    last: (Vec<u8>, u16),
+}
+
+impl SymbolCache {
+    fn new() -> Self {
+        SymbolCache {
+            last: (Vec::new(), u16::MAX),
+        }
+    }
+
+    fn get(&mut self, sym: &[u8], ctx: &Context) -> Option<u16> {
+        if sym == self.last.0.as_slice() {
+            return Some(self.last.1);
+        }
+        let ix = *ctx
+            .symbols
+            .get(&String::from_utf8_lossy(sym).to_ascii_uppercase())?;
+        self.last = (sym.to_vec(), ix);
+        Some(ix)
+    }
+}
+
+/// A positive price on the instrument's grid, or a problem reported.
+fn price_field(
+    raw: &[u8],
+    field: &str,
+    step: Price,
+    symbol: &str,
+    at: (&Path, Option<usize>),
+    p: &mut Problems,
+) -> Option<Price> {
+    let (path, line) = at;
+    let price = match std::str::from_utf8(raw).map(Price::parse) {
+        Ok(Ok(v)) if v.0 > 0 => v,
+        Ok(Ok(_)) => {
+            p.add(
+                path,
+                line,
+                field,
+                format!("{} is not a positive price", lossy(raw)),
+            );
+            return None;
+        }
+        Ok(Err(e)) => {
+            p.add(path, line, field, format!("{:?}: {e}", lossy(raw)));
+            return None;
+        }
+        Err(_) => {
+            p.add(path, line, field, "not UTF-8 text");
+            return None;
+        }
+    };
+    if !price.is_multiple_of(step) {
+        let msg = format!("{price} is not a multiple of {step} for {symbol}");
+        p.add(path, line, field, msg);
+        return None;
+    }
+    Some(price)
+}
+
+/// Reads the trades file; returns which instruments have prints.
+fn load_trades(
+    dir: &Path,
+    m: &Manifest,
+    ctx: &Context,
+    b: &mut StoreBuilder,
+    p: &mut Problems,
+) -> Vec<bool> {
+    let mut traded = vec![false; ctx.instruments.len()];
+    let path = dir.join(&m.files.trades);
+    let Some(mut csv) = open_csv(&path, &HEADER, p) else {
+        return traded;
+    };
     let mut rec = csv::ByteRecord::new();
     let mut last_ts = i64::MIN;
     let mut last_line = 1u64;
-    let mut last_symbol: (Vec<u8>, u16) = (Vec::new(), u16::MAX);
+    let mut symbols = SymbolCache::new();
     loop {
-        match csv.read_byte_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(last_line + 1, |pos| pos.line());
-                p.add(&path, Some(line as usize), "", csv_error_text(&e));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return;
-                }
-                continue;
-            }
-        }
-        let line = rec.position().map_or(last_line + 1, |pos| pos.line());
-        last_line = line;
-        let line = Some(line as usize);
-        let ts = match parse_i64(&rec[0]) {
-            Some(v) => v,
-            None => {
-                p.add(
-                    &path,
-                    line,
-                    "ts_event",
-                    format!("{:?} is not integer nanoseconds", lossy(&rec[0])),
-                );
-                continue;
-            }
+        let line = match next_record(&mut csv, &mut rec, &mut last_line, &path, p) {
+            Ok(Some(line)) => line,
+            Ok(None) | Err(true) => break,
+            Err(false) => continue,
         };
-        let sym = &rec[1];
-        let instrument = if sym == last_symbol.0.as_slice() {
-            last_symbol.1
-        } else {
-            let key = String::from_utf8_lossy(sym).to_ascii_uppercase();
-            match ctx.symbols.get(&key) {
-                Some(&ix) => {
-                    last_symbol = (sym.to_vec(), ix);
-                    ix
-                }
-                None => {
-                    p.add(
-                        &path,
-                        line,
-                        "symbol",
-                        format!("unknown symbol {:?} (not in {MANIFEST_FILE})", lossy(sym)),
-                    );
-                    continue;
-                }
-            }
-        };
-        let price = match std::str::from_utf8(&rec[2]).map(Price::parse) {
-            Ok(Ok(v)) if v.0 > 0 => v,
-            Ok(Ok(_)) => {
-                p.add(
-                    &path,
-                    line,
-                    "price",
-                    format!("{} is not a positive price", lossy(&rec[2])),
-                );
-                continue;
-            }
-            Ok(Err(e)) => {
-                p.add(&path, line, "price", format!("{:?}: {e}", lossy(&rec[2])));
-                continue;
-            }
-            Err(_) => {
-                p.add(&path, line, "price", "not UTF-8 text");
-                continue;
-            }
-        };
-        let step = ctx.steps[instrument as usize];
-        if !price.is_multiple_of(step) {
+        let Some(ts) = parse_i64(&rec[0]) else {
             p.add(
                 &path,
                 line,
-                "price",
+                "ts_event",
+                format!("{:?} is not integer nanoseconds", lossy(&rec[0])),
+            );
+            continue;
+        };
+        let Some(instrument) = symbols.get(&rec[1], ctx) else {
+            p.add(
+                &path,
+                line,
+                "symbol",
                 format!(
-                    "{price} is not a multiple of {step} for {}",
-                    ctx.instruments[instrument as usize].symbol
+                    "unknown symbol {:?} (not in {MANIFEST_FILE})",
+                    lossy(&rec[1])
                 ),
             );
             continue;
-        }
+        };
+        let i = instrument as usize;
+        let Some(price) = price_field(
+            &rec[2],
+            "price",
+            ctx.steps[i],
+            &ctx.instruments[i].symbol,
+            (&path, line),
+            p,
+        ) else {
+            continue;
+        };
         let size = match parse_i64(&rec[3]) {
             Some(v) if v > 0 && v <= u32::MAX as i64 => v as u32,
             _ => {
@@ -820,7 +948,147 @@ fn load_trades(dir: &Path, m: &Manifest, ctx: &Context, b: &mut StoreBuilder, p:
             continue;
         }
         last_ts = ts;
-        b.push(instrument as usize, ts, price, size);
+        traded[i] = true;
+        b.push(i, ts, price, size);
+    }
+    traded
+}
+
+/// Reads the bars file of bar-only instruments.
+fn load_bars(path: &Path, ctx: &Context, traded: &[bool], b: &mut StoreBuilder, p: &mut Problems) {
+    use super::bars::{BarRow, HEADER as BAR_HEADER};
+    let Some(mut csv) = open_csv(path, &BAR_HEADER, p) else {
+        return;
+    };
+    let mut rec = csv::ByteRecord::new();
+    let mut last_line = 1u64;
+    let mut symbols = SymbolCache::new();
+    let mut last_start = vec![i64::MIN; ctx.instruments.len()];
+    let mut interval = vec![0u32; ctx.instruments.len()];
+    loop {
+        let line = match next_record(&mut csv, &mut rec, &mut last_line, path, p) {
+            Ok(Some(line)) => line,
+            Ok(None) | Err(true) => break,
+            Err(false) => continue,
+        };
+        let Some(ts) = parse_i64(&rec[0]) else {
+            p.add(
+                path,
+                line,
+                "ts_event",
+                format!("{:?} is not integer nanoseconds", lossy(&rec[0])),
+            );
+            continue;
+        };
+        let Some(instrument) = symbols.get(&rec[1], ctx) else {
+            p.add(
+                path,
+                line,
+                "symbol",
+                format!(
+                    "unknown symbol {:?} (not in {MANIFEST_FILE})",
+                    lossy(&rec[1])
+                ),
+            );
+            continue;
+        };
+        let i = instrument as usize;
+        let sym = ctx.instruments[i].symbol.as_str();
+        if traded[i] {
+            p.add(path, line, "symbol", format!("{sym} has prints in the trades file too; an instrument is either prints or bars"));
+            continue;
+        }
+        let mut prices = [Price::ZERO; 4];
+        let mut ok = true;
+        for (k, name) in ["open", "high", "low", "close"].into_iter().enumerate() {
+            match price_field(&rec[2 + k], name, ctx.steps[i], sym, (path, line), p) {
+                Some(v) => prices[k] = v,
+                None => ok = false,
+            }
+        }
+        let [open, high, low, close] = prices;
+        if ok && (low > open.min(close) || high < open.max(close)) {
+            p.add(
+                path,
+                line,
+                "high/low",
+                format!(
+                    "the bar's range {low}..{high} does not hold its open {open} and close {close}"
+                ),
+            );
+            ok = false;
+        }
+        let volume = parse_i64(&rec[6]).filter(|v| *v >= 0).map(|v| v as u64);
+        if volume.is_none() {
+            p.add(
+                path,
+                line,
+                "volume",
+                format!("{:?} is not a whole number", lossy(&rec[6])),
+            );
+            ok = false;
+        }
+        let secs = parse_i64(&rec[7])
+            .filter(|v| (1..=86_400).contains(v))
+            .map(|v| v as u32);
+        match secs {
+            None => {
+                p.add(
+                    path,
+                    line,
+                    "interval_s",
+                    format!(
+                        "{:?} is not a bar length from 1 to 86400 seconds",
+                        lossy(&rec[7])
+                    ),
+                );
+                ok = false;
+            }
+            Some(s) if interval[i] != 0 && interval[i] != s => {
+                p.add(
+                    path,
+                    line,
+                    "interval_s",
+                    format!("{sym} mixes {}s and {s}s bars", interval[i]),
+                );
+                ok = false;
+            }
+            _ => {}
+        }
+        if ts < last_start[i] {
+            p.add(
+                path,
+                line,
+                "ts_event",
+                format!("out of order: {sym} bar starts before the bar above it"),
+            );
+            ok = false;
+        }
+        let (Some(volume), Some(secs), true) = (volume, secs, ok) else {
+            continue;
+        };
+        let row = BarRow {
+            ts,
+            instrument,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            interval_s: secs,
+        };
+        if ts < ctx.start || row.visible_at() > ctx.end {
+            p.add(
+                path,
+                line,
+                "ts_event",
+                format!("the bar {ts}+{secs}s is outside the replay"),
+            );
+            continue;
+        }
+        last_start[i] = ts;
+        interval[i] = secs;
+        b.push_bar(i, &row);
     }
 }
 

@@ -186,6 +186,10 @@ pub struct Files {
     pub headlines: String,
     /// Trades file (`.csv` or `.csv.gz`), relative to the replay folder.
     pub trades: String,
+    /// Bars file for instruments known only from bars (`.csv` or `.csv.gz`), if any. Such
+    /// instruments replay bar by bar and are never shown as prints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bars: Option<String>,
 }
 
 /// One entry of `headlines.json`.

@@ -167,6 +167,7 @@ fn manifest(a: &anchors::AnchorFile, plan: &plan::Plan, anchor_label: &str, seed
         files: Files {
             headlines: "headlines.json".to_string(),
             trades: "trades.csv.gz".to_string(),
+            bars: None,
         },
     }
 }
