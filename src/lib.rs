@@ -10,3 +10,4 @@ pub mod replay;
 pub mod synth;
 pub mod text;
 pub mod time;
+pub mod tui;

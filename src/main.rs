@@ -3,16 +3,39 @@ use color_eyre::eyre::Result;
 
 use tapedeck::cli::{self, Cli};
 
-fn main() -> Result<()> {
-    color_eyre::install()?;
-    let args = Cli::parse();
-    let code = match args.command {
-        Some(command) => cli::run(command)?,
-        // The terminal app lands with its own issue; until then, describe the replay.
-        None => cli::run(cli::Command::Info {
-            replay: args.replay,
-            json: false,
-        })?,
+fn main() {
+    // color-eyre first: its panic hook (and ratatui's, installed on top) restore the terminal
+    // and report panics with a backtrace.
+    if let Err(e) = color_eyre::install() {
+        eprintln!("tapedeck: {e}");
+    }
+    let code = match run() {
+        Ok(code) => code,
+        // Output piped into `head` and closed early: not an error.
+        Err(e)
+            if e.root_cause()
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            0
+        }
+        Err(e) => {
+            // Bad input is the user's to fix: say what and where, without a backtrace.
+            eprintln!("tapedeck: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            1
+        }
     };
     std::process::exit(code);
+}
+
+fn run() -> Result<i32> {
+    let args = Cli::parse();
+    match args.command {
+        Some(command) => cli::run(command),
+        // Load before the screen changes: a replay that fails to load prints plainly.
+        None => tapedeck::tui::run(cli::open(args.replay.as_deref())?),
+    }
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod info;
 pub mod snapshot;
+pub mod study;
 pub mod synth;
 pub mod tape;
 
@@ -61,6 +62,21 @@ pub enum Command {
         symbols: Vec<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// How every instrument and sector moved after each headline.
+    Study {
+        replay: Option<String>,
+        /// Only this headline (its id, e.g. h18).
+        #[arg(long)]
+        headline: Option<String>,
+        /// Windows after the headline: minutes (5m), hours (1h) or close.
+        #[arg(long, default_value = "1m,5m,15m,60m,close")]
+        windows: String,
+        /// Only headlines at least this important (1-3) when no --headline is given.
+        #[arg(long, default_value_t = 1)]
+        min_importance: u8,
+        #[arg(long, value_enum, default_value = "table")]
+        format: study::Format,
     },
     /// Reconstruct a session from an anchor file (sourced bars and levels) and write a replay.
     Synth {
@@ -124,6 +140,17 @@ pub fn run(command: Command) -> Result<i32> {
             let r = open(replay.as_deref())?;
             let (from, to) = (time_arg(&r, &from)?, time_arg(&r, &to)?);
             tape::run(&r, from, to, &symbols, json).map(|_| 0)
+        }
+        Command::Study {
+            replay,
+            headline,
+            windows,
+            min_importance,
+            format,
+        } => {
+            let r = open(replay.as_deref())?;
+            let windows = study::parse_windows(&windows)?;
+            study::run(&r, headline.as_deref(), &windows, min_importance, format).map(|_| 0)
         }
         Command::Synth {
             anchors,

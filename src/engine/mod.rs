@@ -5,6 +5,7 @@ pub mod clock;
 pub mod column;
 pub mod snapshot;
 pub mod store;
+pub mod study;
 
 pub use clock::ReplayClock;
 pub use snapshot::{InstrumentState, SectorState, Snapshot};

@@ -1,0 +1,401 @@
+//! Chart: the selected instrument from one-minute bars up to the clock, as a line or candles,
+//! with prior-close and VWAP lines, shading outside regular hours and headline markers on the
+//! time axis; optionally a second instrument, both then normalised to % change.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
+use ratatui::widgets::canvas::{Canvas, Context, Line as CanvasLine};
+
+use crate::engine::{Bar, Store};
+use crate::price::Price;
+use crate::time::{NANOS_PER_HOUR, NANOS_PER_MIN, UnixNanos, to_utc};
+
+use super::app::{App, ChartStyle, ChartWindow, Pane};
+use super::ui::{pane_block, pct, price, put, put_right};
+
+/// Bars of `instrument` that started in `[from, t]`, the last one built from prints ≤ `t`.
+fn bars(store: &Store, instrument: usize, from: UnixNanos, t: UnixNanos) -> Vec<Bar> {
+    let (done, partial) = store.series(instrument).minute_bars_until(t);
+    let k = done.partition_point(|b| b.start < from);
+    let mut v = done[k..].to_vec();
+    v.extend(partial.filter(|b| b.start >= from));
+    v
+}
+
+/// The chart's time window: the instrument's day (from premarket for stocks) to the replay's
+/// end, or the last hours up to the clock. Taken from the sessions, never from later prints.
+pub fn window(app: &App, ids: &[usize]) -> (UnixNanos, UnixNanos) {
+    let store = &app.replay.store;
+    let premarket = store
+        .phases
+        .iter()
+        .find(|p| p.name == "premarket")
+        .map(|p| p.start);
+    let day_from = ids
+        .iter()
+        .map(|&i| {
+            let d = store.instruments[i].day_start;
+            premarket.filter(|&p| p < d).unwrap_or(d)
+        })
+        .min()
+        .unwrap_or(store.start)
+        .max(store.start);
+    let len = match app.chart_window {
+        ChartWindow::Day => return (day_from, store.end.max(day_from + NANOS_PER_MIN)),
+        ChartWindow::Hours4 => 4 * NANOS_PER_HOUR,
+        ChartWindow::Hour1 => NANOS_PER_HOUR,
+    };
+    let to = app.now().max(store.start + len);
+    (to - len, to)
+}
+
+fn fg(s: Style) -> Color {
+    s.fg.unwrap_or(Color::Reset)
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let store = &app.replay.store;
+    let main = app.selected;
+    let cmp = app.compare.filter(|&c| c != main);
+    let normalised = cmp.is_some();
+    let info = &store.instruments[main];
+    let st = &app.snap.instruments[main];
+
+    let mut title = vec![
+        Span::styled(info.symbol.clone(), t.title),
+        Span::raw(" "),
+        Span::raw(price(st.last, info.decimals)),
+        Span::raw(" "),
+        Span::styled(pct(st.change_pct), t.signed(st.change_pct)),
+    ];
+    // Extras in order of importance; those that do not fit the frame's top are left out.
+    let mut extras: Vec<Vec<Span>> = Vec::new();
+    if let Some(c) = cmp {
+        let cs = &app.snap.instruments[c];
+        extras.push(vec![
+            Span::styled(format!("  vs {} ", store.instruments[c].symbol), t.compare),
+            Span::styled(pct(cs.change_pct), t.signed(cs.change_pct)),
+        ]);
+        extras.push(vec![Span::styled("  % vs prior close", t.dim)]);
+    }
+    let style_name = if app.chart_style == ChartStyle::Candles && !normalised {
+        "candles"
+    } else {
+        "line"
+    };
+    extras.push(vec![Span::styled(
+        format!("  {style_name} · {}", app.chart_window.label()),
+        t.dim,
+    )]);
+    if !normalised {
+        extras.push(vec![Span::styled(
+            format!("  ┈prev {}", info.reference.display(info.decimals)),
+            t.prior_close,
+        )]);
+        if let Some(v) = st.vwap {
+            extras.push(vec![Span::styled(
+                format!("  ┈vwap {}", v.display(info.decimals)),
+                t.vwap,
+            )]);
+        }
+    }
+    let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let room = (area.width as usize).saturating_sub(Pane::Chart.title().len() + 6);
+    for extra in extras {
+        if width(&title) + width(&extra) <= room {
+            title.extend(extra);
+        }
+    }
+    let inner = pane_block(app, Pane::Chart, title, area, buf);
+    if inner.width < 16 || inner.height < 5 {
+        return;
+    }
+
+    let ids: Vec<usize> = std::iter::once(main).chain(cmp).collect();
+    let (x0, x1) = window(app, &ids);
+    let now = app.now();
+    let series: Vec<Vec<Bar>> = ids.iter().map(|&i| bars(store, i, x0, now)).collect();
+    if series[0].is_empty() {
+        put(
+            buf,
+            inner,
+            inner.x,
+            inner.y,
+            &format!("no {} prints in this window yet", info.symbol),
+            t.dim,
+        );
+        return;
+    }
+    // Plot values: prices, or % of each instrument's reference when comparing.
+    let value = |k: usize, p: Price| -> f64 {
+        let r = store.instruments[ids[k]].reference;
+        if normalised {
+            (p.0 - r.0) as f64 / r.0 as f64 * 100.0
+        } else {
+            p.to_f64()
+        }
+    };
+    // Bounds in exact prices when not normalised, so the labels print exactly.
+    let mut lo_p = Price(i64::MAX);
+    let mut hi_p = Price(i64::MIN);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (k, bs) in series.iter().enumerate() {
+        for b in bs {
+            lo_p = lo_p.min(b.low);
+            hi_p = hi_p.max(b.high);
+            lo = lo.min(value(k, b.low));
+            hi = hi.max(value(k, b.high));
+        }
+    }
+    let mut levels: Vec<(f64, Style)> = Vec::new();
+    if normalised {
+        levels.push((0.0, t.prior_close));
+    } else {
+        levels.push((info.reference.to_f64(), t.prior_close));
+        lo_p = lo_p.min(info.reference);
+        hi_p = hi_p.max(info.reference);
+        if let Some(v) = st.vwap {
+            levels.push((v.to_f64(), t.vwap));
+            lo_p = lo_p.min(v);
+            hi_p = hi_p.max(v);
+        }
+    }
+    for &(v, _) in &levels {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if hi - lo < 1e-9 {
+        hi += 0.5;
+        lo -= 0.5;
+    }
+    let labels: [String; 3] = if normalised {
+        [
+            format!("{hi:+.1}%"),
+            format!("{:+.1}%", (hi + lo) / 2.0),
+            format!("{lo:+.1}%"),
+        ]
+    } else {
+        let mid = Price((hi_p.0 / 2 + lo_p.0 / 2).max(0)).round_to(info.tick);
+        [hi_p, mid, lo_p].map(|p| p.display(info.decimals).to_string())
+    };
+    let gutter = labels.iter().map(|l| l.len()).max().unwrap_or(0) as u16 + 1;
+    let plot = Rect::new(
+        inner.x + gutter,
+        inner.y,
+        inner.width.saturating_sub(gutter),
+        inner.height - 2,
+    );
+    if plot.width < 4 {
+        return;
+    }
+    let axis_y = plot.bottom();
+    let label_y = axis_y + 1;
+    for (k, l) in labels.iter().enumerate() {
+        let y = match k {
+            0 => plot.y,
+            1 => plot.y + plot.height / 2,
+            _ => plot.bottom() - 1,
+        };
+        put_right(buf, inner, plot.x - 1, y, l, t.dim);
+    }
+
+    let span_s = (x1 - x0) as f64 / 1e9;
+    let xs = |ts: UnixNanos| (ts - x0) as f64 / 1e9;
+    let candles = app.chart_style == ChartStyle::Candles && !normalised;
+    let main_color = fg(t.signed(st.change_pct));
+    let points: Vec<Vec<(f64, f64)>> = series
+        .iter()
+        .enumerate()
+        .map(|(k, bs)| {
+            bs.iter()
+                .map(|b| (xs(b.start), value(k, b.close)))
+                .collect()
+        })
+        .collect();
+    let paint = |ctx: &mut Context| {
+        for &(v, s) in &levels {
+            ctx.draw(&CanvasLine {
+                x1: 0.0,
+                y1: v,
+                x2: span_s,
+                y2: v,
+                color: fg(s),
+            });
+        }
+        for (k, pts) in points.iter().enumerate().rev() {
+            if k == 0 && candles {
+                continue;
+            }
+            ctx.layer();
+            let color = if k == 0 { main_color } else { fg(t.compare) };
+            for w in pts.windows(2) {
+                ctx.draw(&CanvasLine {
+                    x1: w[0].0,
+                    y1: w[0].1,
+                    x2: w[1].0,
+                    y2: w[1].1,
+                    color,
+                });
+            }
+            if let [only] = pts.as_slice() {
+                ctx.draw(&CanvasLine {
+                    x1: only.0,
+                    y1: only.1,
+                    x2: only.0,
+                    y2: only.1,
+                    color,
+                });
+            }
+        }
+    };
+    Canvas::default()
+        .marker(Marker::Braille)
+        .x_bounds([0.0, span_s])
+        .y_bounds([lo, hi])
+        .paint(paint)
+        .render(plot, buf);
+
+    let col = |ts: UnixNanos| -> Option<u16> {
+        (x0..=x1).contains(&ts).then(|| {
+            plot.x + ((ts - x0) as f64 / (x1 - x0) as f64 * (plot.width - 1) as f64).round() as u16
+        })
+    };
+    let col_time = |c: u16| {
+        x0 + ((c - plot.x) as f64 / (plot.width - 1).max(1) as f64 * (x1 - x0) as f64) as i64
+    };
+    let row = |v: f64| {
+        plot.y
+            + ((hi - v) / (hi - lo) * (plot.height - 1) as f64)
+                .round()
+                .clamp(0.0, (plot.height - 1) as f64) as u16
+    };
+
+    if candles {
+        draw_candles(app, &series[0], plot, &col, &row, buf);
+    }
+
+    // Outside regular hours: shaded, and a dotted axis that shows without colour too.
+    let regular = store.phases.iter().find(|p| p.name == "regular");
+    for c in plot.x..plot.right() {
+        let ts = col_time(c);
+        let inside = regular.is_some_and(|p| p.start <= ts && ts < p.end);
+        if !inside {
+            buf.set_style(Rect::new(c, plot.y, 1, plot.height), t.shade);
+        }
+        put(
+            buf,
+            inner,
+            c,
+            axis_y,
+            if inside { "─" } else { "┄" },
+            t.border,
+        );
+    }
+    let focus = app.headline_in_focus();
+    for (i, h) in store.headlines[..app.snap.headlines_seen]
+        .iter()
+        .enumerate()
+    {
+        if let Some(c) = col(h.ts) {
+            let s = if Some(i) == focus { t.fresh } else { t.marker };
+            put(buf, inner, c, axis_y, "▼", s);
+        }
+    }
+    time_labels(app, x0, x1, plot, label_y, &col, buf);
+}
+
+fn draw_candles(
+    app: &App,
+    bars: &[Bar],
+    plot: Rect,
+    col: &dyn Fn(UnixNanos) -> Option<u16>,
+    row: &dyn Fn(f64) -> u16,
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    // One candle per column: bars that fall in the same column merge.
+    let mut cols: Vec<Option<(Price, Price, Price, Price)>> = vec![None; plot.width as usize];
+    for b in bars {
+        let Some(c) = col(b.start) else { continue };
+        let slot = &mut cols[(c - plot.x) as usize];
+        *slot = Some(match *slot {
+            None => (b.open, b.high, b.low, b.close),
+            Some((o, h, l, _)) => (o, h.max(b.high), l.min(b.low), b.close),
+        });
+    }
+    for (k, c) in cols.iter().enumerate() {
+        let Some((o, h, l, cl)) = *c else { continue };
+        let x = plot.x + k as u16;
+        let up = cl >= o;
+        let style = if up { t.up } else { t.down };
+        let body = if t.color || up { "█" } else { "░" };
+        let (top, bottom) = (row(h.to_f64()), row(l.to_f64()));
+        let (b_top, b_bottom) = (row(o.max(cl).to_f64()), row(o.min(cl).to_f64()));
+        for y in top..=bottom {
+            let sym = if (b_top..=b_bottom).contains(&y) {
+                body
+            } else {
+                "│"
+            };
+            put(buf, plot, x, y, sym, style);
+        }
+    }
+}
+
+fn time_labels(
+    app: &App,
+    x0: UnixNanos,
+    x1: UnixNanos,
+    plot: Rect,
+    y: u16,
+    col: &dyn Fn(UnixNanos) -> Option<u16>,
+    buf: &mut Buffer,
+) {
+    const STEPS_MIN: [i64; 9] = [5, 15, 30, 60, 120, 180, 240, 360, 720];
+    let tz = app.tz();
+    let span_min = (x1 - x0) / NANOS_PER_MIN;
+    let room = (plot.width / 7).max(1) as i64;
+    let step = STEPS_MIN
+        .iter()
+        .copied()
+        .find(|s| span_min / s <= room)
+        .unwrap_or(720)
+        * NANOS_PER_MIN;
+    let offset = {
+        use chrono::Offset;
+        to_utc(x0)
+            .with_timezone(&tz)
+            .offset()
+            .fix()
+            .local_minus_utc() as i64
+            * 1_000_000_000
+    };
+    let mut ts = (x0 + offset).div_euclid(step) * step - offset;
+    if ts < x0 {
+        ts += step;
+    }
+    let mut next_free = plot.x;
+    while ts <= x1 {
+        if let Some(c) = col(ts) {
+            let label = to_utc(ts).with_timezone(&tz).format("%H:%M").to_string();
+            let x = c.saturating_sub(2).max(plot.x);
+            if x >= next_free && x + 5 <= plot.right() {
+                put(
+                    buf,
+                    Rect::new(plot.x, y, plot.width, 1),
+                    x,
+                    y,
+                    &label,
+                    app.theme.dim,
+                );
+                next_free = x + 6;
+            }
+        }
+        ts += step;
+    }
+}

@@ -1,0 +1,168 @@
+//! Where each pane goes: one pure function of the terminal size, focus and zoom, used both to
+//! draw and to hit-test the mouse, so the two can never disagree.
+
+use ratatui::layout::Rect;
+
+use super::app::Pane;
+
+/// Below this the screen only says it is too small.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this size up every pane has its own place; below it the tape and the chart share one.
+const FULL_WIDTH: u16 = 120;
+const FULL_HEIGHT: u16 = 28;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub status: Rect,
+    pub panes: Vec<(Pane, Rect)>,
+    pub too_small: bool,
+}
+
+impl Screen {
+    pub fn rect(&self, pane: Pane) -> Option<Rect> {
+        self.panes.iter().find(|(p, _)| *p == pane).map(|(_, r)| *r)
+    }
+}
+
+fn part(total: u16, num: u32, den: u32) -> u16 {
+    (total as u32 * num / den) as u16
+}
+
+pub fn screen(area: Rect, focus: Pane, zoom: bool) -> Screen {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return Screen {
+            header: Rect::ZERO,
+            status: Rect::ZERO,
+            panes: Vec::new(),
+            too_small: true,
+        };
+    }
+    let header = Rect::new(area.x, area.y, area.width, 1);
+    let status = Rect::new(area.x, area.bottom() - 1, area.width, 1);
+    let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+    let panes = if zoom {
+        vec![(focus, body)]
+    } else {
+        let top_h = body.height / 2;
+        let top = Rect::new(body.x, body.y, body.width, top_h);
+        let bottom = Rect::new(body.x, body.y + top_h, body.width, body.height - top_h);
+        let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
+        let heat_w = part(top.width, if full { 60 } else { 55 }, 100);
+        let mut panes = vec![
+            (
+                Pane::Heatmap,
+                Rect {
+                    width: heat_w,
+                    ..top
+                },
+            ),
+            (
+                Pane::News,
+                Rect {
+                    x: top.x + heat_w,
+                    width: top.width - heat_w,
+                    ..top
+                },
+            ),
+        ];
+        if full {
+            let tape_w = part(bottom.width, 22, 100).clamp(38, 44);
+            let chart_w = part(bottom.width - tape_w, 50, 100);
+            let board_w = bottom.width - tape_w - chart_w;
+            panes.push((
+                Pane::Board,
+                Rect {
+                    width: board_w,
+                    ..bottom
+                },
+            ));
+            panes.push((
+                Pane::Chart,
+                Rect {
+                    x: bottom.x + board_w,
+                    width: chart_w,
+                    ..bottom
+                },
+            ));
+            panes.push((
+                Pane::Tape,
+                Rect {
+                    x: bottom.x + board_w + chart_w,
+                    width: tape_w,
+                    ..bottom
+                },
+            ));
+        } else {
+            let board_w = part(bottom.width, 55, 100);
+            let shared = if focus == Pane::Tape {
+                Pane::Tape
+            } else {
+                Pane::Chart
+            };
+            panes.push((
+                Pane::Board,
+                Rect {
+                    width: board_w,
+                    ..bottom
+                },
+            ));
+            panes.push((
+                shared,
+                Rect {
+                    x: bottom.x + board_w,
+                    width: bottom.width - board_w,
+                    ..bottom
+                },
+            ));
+        }
+        panes
+    };
+    Screen {
+        header,
+        status,
+        panes,
+        too_small: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panes_tile_the_body_without_overlap() {
+        for (w, h) in [
+            (60, 16),
+            (80, 24),
+            (100, 30),
+            (120, 40),
+            (200, 50),
+            (333, 99),
+        ] {
+            let area = Rect::new(0, 0, w, h);
+            let s = screen(area, Pane::Heatmap, false);
+            let cells: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
+            assert_eq!(cells, w as u32 * (h as u32 - 2), "{w}x{h}");
+            for (i, (_, a)) in s.panes.iter().enumerate() {
+                assert!(area.contains(a.as_position()));
+                for (_, b) in &s.panes[i + 1..] {
+                    assert!(!a.intersects(*b), "{w}x{h}: {a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_screens_share_a_slot_and_tiny_ones_say_so() {
+        let s = screen(Rect::new(0, 0, 80, 24), Pane::Tape, false);
+        assert!(s.rect(Pane::Tape).is_some() && s.rect(Pane::Chart).is_none());
+        let s = screen(Rect::new(0, 0, 80, 24), Pane::News, false);
+        assert!(s.rect(Pane::Chart).is_some() && s.rect(Pane::Tape).is_none());
+        assert!(screen(Rect::new(0, 0, 59, 40), Pane::News, false).too_small);
+        assert!(screen(Rect::ZERO, Pane::News, false).too_small);
+        let z = screen(Rect::new(0, 0, 80, 24), Pane::Board, true);
+        assert_eq!(z.panes, vec![(Pane::Board, Rect::new(0, 1, 80, 22))]);
+    }
+}

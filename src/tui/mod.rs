@@ -1,0 +1,75 @@
+//! The terminal app: a full-screen ratatui/crossterm view of a replay on a tokio event loop.
+//! Every pane draws from one engine snapshot at the clock's time, so panes always agree and
+//! nothing after the clock is ever shown.
+
+pub mod app;
+pub mod bench;
+pub mod board;
+pub mod chart;
+pub mod header;
+pub mod heatmap;
+pub mod help;
+pub mod keymap;
+pub mod layout;
+pub mod news;
+pub mod runner;
+pub mod status;
+pub mod tape;
+pub mod theme;
+pub mod ui;
+
+use std::io::stdout;
+
+use color_eyre::eyre::Result;
+use crossterm::cursor::Show;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+
+use crate::replay::Replay;
+
+pub use app::{Action, App};
+pub use keymap::Keymap;
+pub use theme::Theme;
+
+/// Puts the terminal back (mouse off, cursor shown, cooked mode, main screen) when dropped,
+/// and on panic through the hook installed with it.
+struct Restore;
+
+impl Restore {
+    fn install() -> Restore {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(stdout(), DisableMouseCapture);
+            previous(info);
+        }));
+        Restore
+    }
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        // A panic has restored the terminal already; restoring twice would move the cursor back
+        // over the panic message.
+        if std::thread::panicking() {
+            return;
+        }
+        let _ = execute!(stdout(), DisableMouseCapture, Show);
+        ratatui::restore();
+    }
+}
+
+/// Runs the app on a loaded replay until the user quits; returns the exit code. The keymap
+/// is read before the screen changes, so its errors print plainly.
+pub fn run(replay: Replay) -> Result<i32> {
+    let keymap = Keymap::load()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut app = App::new(&replay, keymap, Theme::from_env());
+    let mut terminal = ratatui::try_init()?;
+    let restore = Restore::install();
+    execute!(stdout(), EnableMouseCapture)?;
+    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app));
+    drop(restore);
+    result
+}

@@ -1,0 +1,152 @@
+//! The event loop: one current-thread tokio runtime selecting over terminal events, a frame
+//! deadline and signals. Frames tick only while playing; paused, the loop sleeps on events.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::Result;
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseButton, MouseEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::app::{Action, App};
+use super::ui;
+
+/// Frame period while playing (30 fps).
+pub const FRAME: Duration = Duration::from_millis(33);
+/// Redraws never come closer than this (caps input-driven redraws near 60 fps).
+const MIN_FRAME: Duration = Duration::from_millis(16);
+
+/// Frame timings, kept when `$TAPEDECK_STATS` names a file to write them to on exit.
+struct FrameLog {
+    path: PathBuf,
+    draws: Vec<Duration>,
+    frames_playing: u64,
+    played: Duration,
+}
+
+impl FrameLog {
+    fn from_env() -> Option<FrameLog> {
+        let path = std::env::var_os("TAPEDECK_STATS").filter(|p| !p.is_empty())?;
+        Some(FrameLog {
+            path: path.into(),
+            draws: Vec::new(),
+            frames_playing: 0,
+            played: Duration::ZERO,
+        })
+    }
+
+    fn write(mut self) -> std::io::Result<()> {
+        self.draws.sort_unstable();
+        let q = |p: f64| {
+            self.draws
+                .get(((self.draws.len().saturating_sub(1)) as f64 * p) as usize)
+                .copied()
+                .unwrap_or_default()
+        };
+        let fps = self.frames_playing as f64 / self.played.as_secs_f64().max(1e-9);
+        let text = format!(
+            "frames {}\nframes while playing {} in {:.2} s = {:.1} fps\ndraw p50 {:?} p99 {:?} max {:?}\n",
+            self.draws.len(),
+            self.frames_playing,
+            self.played.as_secs_f64(),
+            fps,
+            q(0.5),
+            q(0.99),
+            self.draws.last().copied().unwrap_or_default(),
+        );
+        std::fs::write(&self.path, text)
+    }
+}
+
+fn handle(app: &mut App, event: Event, wall: Duration) {
+    let action = match event {
+        Event::Key(k) if k.kind != KeyEventKind::Release => app.key_action(k),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
+            MouseEventKind::ScrollDown => Some(Action::Scroll {
+                x: m.column,
+                y: m.row,
+                down: true,
+            }),
+            MouseEventKind::ScrollUp => Some(Action::Scroll {
+                x: m.column,
+                y: m.row,
+                down: false,
+            }),
+            _ => None,
+        },
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        _ => None,
+    };
+    if let Some(a) = action {
+        app.update(a, wall);
+    }
+}
+
+/// Runs until the app quits or a signal arrives; returns the exit code.
+pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result<i32> {
+    let start = Instant::now();
+    let mut log = FrameLog::from_env();
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let size = term.size()?;
+    app.update(Action::Resize(size.width, size.height), start.elapsed());
+    let mut last_draw: Option<Instant> = None;
+    let mut next_tick = Instant::now();
+    let mut last_loop = Instant::now();
+    let code = loop {
+        let now = Instant::now();
+        if let Some(l) = log.as_mut()
+            && app.playing()
+        {
+            l.played += now - last_loop;
+        }
+        last_loop = now;
+        if let Some(code) = app.quit {
+            break code;
+        }
+        if app.dirty && last_draw.is_none_or(|d| now - d >= MIN_FRAME) {
+            let t = Instant::now();
+            term.draw(|f| ui::draw(f, app))?;
+            app.dirty = false;
+            last_draw = Some(now);
+            if let Some(l) = log.as_mut() {
+                l.draws.push(t.elapsed());
+                l.frames_playing += u64::from(app.playing());
+            }
+        }
+        // Wake for the next frame while playing, or to draw a change the rate limit held back;
+        // otherwise sleep until something happens.
+        let wake = if app.playing() {
+            Some(next_tick)
+        } else if app.dirty {
+            last_draw.map(|d| d + MIN_FRAME)
+        } else {
+            None
+        };
+        let sleep = tokio::time::sleep_until(wake.unwrap_or(now).into());
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => handle(app, ev, start.elapsed()),
+                Some(Err(e)) => return Err(e.into()),
+                None => break 0,
+            },
+            _ = sleep, if wake.is_some() => {
+                let now = Instant::now();
+                next_tick = (next_tick + FRAME).max(now);
+                app.update(Action::Tick, start.elapsed());
+            }
+            _ = sigterm.recv() => break 143,
+            _ = sighup.recv() => break 129,
+            _ = sigint.recv() => break 130,
+        }
+    };
+    if let Some(l) = log {
+        l.write()?;
+    }
+    Ok(code)
+}

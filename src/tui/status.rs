@@ -1,0 +1,49 @@
+//! Status line: the input line when one is open, else the latest message, then key hints
+//! generated from the keymap.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use unicode_width::UnicodeWidthStr;
+
+use super::app::App;
+use super::ui::{fit, put};
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let t = &app.theme;
+    let y = area.y;
+    let mut x = area.x;
+    if let Some(p) = &app.prompt {
+        x = put(buf, area, x, y, &format!("{}: ", p.kind.label()), t.prompt);
+        x = put(buf, area, x, y, &p.text, t.text);
+        x = put(buf, area, x, y, "█", t.prompt);
+        x = put(buf, area, x + 2, y, "Enter ok · Esc cancel · ", t.dim);
+        put(buf, area, x, y, p.kind.hint(), t.dim);
+        return;
+    }
+    if let Some(m) = &app.message {
+        let room = area.width.saturating_sub(24) as usize;
+        let style = if m.error { t.error } else { t.important };
+        x = put(
+            buf,
+            area,
+            x,
+            y,
+            &fit(&m.text, room.max(area.width as usize / 2)),
+            style,
+        );
+        x += 2;
+    }
+    for (keys, label) in app.keymap.status_items() {
+        let w = (keys.width() + 1 + label.width()) as u16;
+        if x + w > area.right() {
+            break;
+        }
+        x = put(buf, area, x, y, &keys, t.title);
+        x = put(buf, area, x + 1, y, label, t.dim);
+        x += 2;
+    }
+}
