@@ -134,6 +134,26 @@ impl ReplayClock {
         self.anchor_t = t.clamp(self.start, self.end);
         self.anchor_wall = wall;
     }
+
+    /// Moves by `delta` (one second, one minute, or back with a negative value).
+    pub fn step_by(&mut self, wall: Duration, gaps: &[(UnixNanos, UnixNanos)], delta: i64) {
+        let t = self.now(wall, gaps).saturating_add(delta);
+        self.seek(wall, t);
+    }
+
+    /// Moves to the next (`forward`) or previous print of any instrument; stays put when there
+    /// is none.
+    pub fn step_print(&mut self, wall: Duration, store: &super::Store, forward: bool) {
+        let now = self.now(wall, &store.gaps);
+        let next = if forward {
+            store.next_print_after(now)
+        } else {
+            store.prev_print_before(now)
+        };
+        if let Some(t) = next {
+            self.seek(wall, t);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +227,23 @@ mod tests {
         assert_eq!(c.speed(), MIN_SPEED);
         c.set_speed(ms(0), &[], 1e9);
         assert_eq!(c.speed(), MAX_SPEED);
+    }
+
+    #[test]
+    fn steps_of_a_second_and_a_minute() {
+        let mut c = ReplayClock::new(S, E, S + NANOS_PER_MIN);
+        c.step_by(ms(0), &[], NANOS_PER_SEC);
+        assert_eq!(c.now(ms(0), &[]), S + NANOS_PER_MIN + NANOS_PER_SEC);
+        c.step_by(ms(0), &[], -2 * NANOS_PER_MIN);
+        assert_eq!(c.now(ms(0), &[]), S, "clamped at the start");
+        // Stepping while playing moves from where the clock is now.
+        c.set_speed(ms(0), &[], 10.0);
+        c.play(ms(0), &[]);
+        c.step_by(ms(1_000), &[], NANOS_PER_MIN);
+        assert_eq!(
+            c.now(ms(1_000), &[]),
+            S + 10 * NANOS_PER_SEC + NANOS_PER_MIN
+        );
     }
 
     #[test]
