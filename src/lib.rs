@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod engine;
+pub mod import;
+pub mod lesson;
 pub mod price;
 pub mod replay;
 pub mod synth;

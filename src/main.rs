@@ -36,6 +36,13 @@ fn run() -> Result<i32> {
     match args.command {
         Some(command) => cli::run(command),
         // Load before the screen changes: a replay that fails to load prints plainly.
-        None => tapedeck::tui::run(cli::open(args.replay.as_deref())?),
+        None => tapedeck::tui::run_with(
+            cli::open(args.replay.as_deref())?,
+            tapedeck::tui::Options {
+                lesson: args.lesson,
+                presenter: args.presenter,
+                auto_pause: args.auto_pause,
+            },
+        ),
     }
 }

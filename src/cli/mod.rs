@@ -1,6 +1,7 @@
 //! The command line: a thin shell over the engine. Each subcommand lives in its own file.
 
 pub mod bench;
+pub mod import;
 pub mod info;
 pub mod snapshot;
 pub mod study;
@@ -30,6 +31,16 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Replay to open in the terminal app when no subcommand is given.
     pub replay: Option<String>,
+    /// Run a lesson script (JSON; see "Lesson files" in README.md) in the terminal app.
+    #[arg(long, value_name = "FILE")]
+    pub lesson: Option<PathBuf>,
+    /// Start in presenter mode (big clock, counters, high contrast).
+    #[arg(long)]
+    pub presenter: bool,
+    /// Start with auto-pause on: "" for every headline, or a minimum importance and/or tags
+    /// ("2", "3 chips").
+    #[arg(long, value_name = "FILTER")]
+    pub auto_pause: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +118,30 @@ pub enum Command {
         #[arg(long)]
         from_disk: bool,
     },
+    /// Import vendor files (Databento DBN/CSV/JSON, Polygon flat files, CSV, Parquet) into a
+    /// replay folder.
+    Import {
+        #[command(flatten)]
+        args: Box<import::ImportArgs>,
+    },
+    /// Render the terminal app headlessly at TIME and export the screen (SVG, HTML, text),
+    /// the study of the latest headline (CSV, Markdown) and the chart (SVG).
+    Export {
+        replay: Option<String>,
+        #[arg(long, value_name = "TIME")]
+        at: String,
+        /// Screen size, WIDTHxHEIGHT.
+        #[arg(long, default_value = "120x35")]
+        size: String,
+        #[arg(long, default_value = "export")]
+        out: PathBuf,
+        /// Presenter layout.
+        #[arg(long)]
+        presenter: bool,
+        /// Study this headline (its id) instead of the latest one.
+        #[arg(long)]
+        headline: Option<String>,
+    },
 }
 
 /// Loads the replay named on the command line (or the bundled default).
@@ -164,5 +199,25 @@ pub fn run(command: Command) -> Result<i32> {
             queries,
             from_disk,
         } => bench::run(prints, instruments, queries, from_disk).map(|_| 0),
+        Command::Import { args } => import::run(*args),
+        Command::Export {
+            replay,
+            at,
+            size,
+            out,
+            presenter,
+            headline,
+        } => {
+            let r = open(replay.as_deref())?;
+            let t = time_arg(&r, &at)?;
+            let size = crate::tui::export::parse_size(&size).map_err(|e| eyre!(e))?;
+            let files =
+                crate::tui::export::run_cli(&r, t, size, &out, presenter, headline.as_deref())
+                    .map_err(|e| eyre!(e))?;
+            for f in files {
+                println!("{}", f.display());
+            }
+            Ok(0)
+        }
     }
 }

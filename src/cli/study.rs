@@ -42,6 +42,19 @@ pub fn run(
     min_importance: u8,
     format: Format,
 ) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    write(&mut out, r, headline, windows, min_importance, format)
+}
+
+/// Writes the study in `format` to `out` (what `run` prints; the TUI's export uses it too).
+pub fn write(
+    out: &mut dyn Write,
+    r: &Replay,
+    headline: Option<&str>,
+    windows: &[Window],
+    min_importance: u8,
+    format: Format,
+) -> Result<()> {
     let s = &r.store;
     let chosen: Vec<&Headline> = match headline {
         Some(id) => {
@@ -82,11 +95,10 @@ pub fn run(
             }
         }
     }
-    let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
             let list: Vec<_> = rows.iter().map(|row| row_json(r, row)).collect();
-            serde_json::to_writer_pretty(&mut out, &list)?;
+            serde_json::to_writer_pretty(&mut *out, &list)?;
             writeln!(out)?;
         }
         Format::Csv => {
@@ -98,7 +110,7 @@ pub fn run(
             w.flush()?;
         }
         Format::Table | Format::Md => {
-            write_tables(&mut out, r, &chosen, &rows, windows, format == Format::Md)?
+            write_tables(out, r, &chosen, &rows, windows, format == Format::Md)?
         }
     }
     Ok(())
@@ -186,7 +198,7 @@ fn row_json(r: &Replay, row: &Row) -> serde_json::Value {
 
 /// One table per headline: a row per symbol, a column per window (change %, adverse %).
 fn write_tables(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     r: &Replay,
     chosen: &[&Headline],
     rows: &[Row],

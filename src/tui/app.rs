@@ -2,18 +2,26 @@
 //! is passed in; nothing here reads a clock, touches the terminal or does other I/O, so every
 //! behaviour can be driven headlessly in tests.
 
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect};
 
-use crate::engine::{Print, ReplayClock, Snapshot};
+use crate::engine::clock::MAX_SPEED;
+use crate::engine::{Headline, Print, ReplayClock, Snapshot};
+use crate::lesson::Lesson;
 use crate::price::SCALE;
 use crate::replay::Replay;
 use crate::time::{NANOS_PER_MIN, NANOS_PER_SEC, UnixNanos, clock_seconds, parse_user_time};
 
 use super::keymap::{Key, Keymap};
+use super::lesson::LessonRun;
+use super::notes::Note;
+use super::study::StudyTable;
 use super::theme::Theme;
 use super::{board, heatmap, layout, news};
 
@@ -27,6 +35,8 @@ pub const MIN_SIZES: [u32; 6] = [0, 100, 500, 1_000, 5_000, 10_000];
 const TAPE_FETCH: usize = 256;
 const MAX_TAPE_SCROLL: usize = 5_000;
 const MAX_INPUT: usize = 64;
+/// Notes may be longer than a symbol list or a time.
+const MAX_NOTE: usize = 240;
 const SPEED_AT_START: f64 = 60.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,6 +46,8 @@ pub enum Pane {
     Board,
     Chart,
     Tape,
+    /// The reaction study of the headline in focus (shown with `S`, not in [`Pane::ALL`]).
+    Study,
 }
 
 impl Pane {
@@ -55,6 +67,7 @@ impl Pane {
             Pane::Board => "Quote board",
             Pane::Chart => "Chart",
             Pane::Tape => "Tape",
+            Pane::Study => "Reaction study",
         }
     }
 }
@@ -106,6 +119,8 @@ pub enum PromptKind {
     Filter,
     Chart,
     Compare,
+    PauseFilter,
+    Note,
 }
 
 impl PromptKind {
@@ -115,6 +130,8 @@ impl PromptKind {
             PromptKind::Filter => "tape symbols",
             PromptKind::Chart => "chart",
             PromptKind::Compare => "compare with",
+            PromptKind::PauseFilter => "pause at",
+            PromptKind::Note => "note",
         }
     }
 
@@ -124,6 +141,10 @@ impl PromptKind {
             PromptKind::Filter => "symbols separated by spaces; empty shows all",
             PromptKind::Chart => "a symbol, or two to compare (NVDA AAPL)",
             PromptKind::Compare => "a symbol; empty turns comparison off",
+            PromptKind::PauseFilter => {
+                "min importance 1-3 and/or tags (2 chips futures); empty: every headline"
+            }
+            PromptKind::Note => "what to remember about this moment",
         }
     }
 }
@@ -188,6 +209,16 @@ pub enum Action {
     Help,
     Back,
     Quit,
+    LessonNext,
+    RunToNext,
+    PauseFilter,
+    Presenter,
+    Study,
+    Note,
+    Notes,
+    Export,
+    /// Remove the note selected in the notes list (Delete or Backspace there).
+    DeleteNote,
     /// Wall time passed (the frame tick while playing).
     Tick,
     Resize(u16, u16),
@@ -204,6 +235,104 @@ pub enum Action {
     SeekTo(UnixNanos),
     /// Leave with this exit code (Ctrl+C, SIGTERM, SIGHUP).
     Exit(i32),
+}
+
+/// Which headlines auto-pause and run-to-next stop at: at least this important and, when
+/// tags are given, carrying at least one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeadlineFilter {
+    pub min_importance: u8,
+    pub tags: Vec<String>,
+}
+
+impl HeadlineFilter {
+    /// Reads `2`, `3 chips`, `futures europe`, or nothing (every headline). Tags must occur in
+    /// the replay's headlines.
+    pub fn parse(text: &str, headlines: &[Headline]) -> Result<HeadlineFilter, String> {
+        let mut f = HeadlineFilter::default();
+        for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
+            if let Ok(n) = word.parse::<u8>() {
+                if !(1..=3).contains(&n) {
+                    return Err(format!("importance runs from 1 to 3, not {n}"));
+                }
+                f.min_importance = n;
+                continue;
+            }
+            let tag = word.to_ascii_lowercase();
+            if !headlines
+                .iter()
+                .any(|h| h.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)))
+            {
+                let mut known: Vec<&str> = headlines
+                    .iter()
+                    .flat_map(|h| h.tags.iter().map(String::as_str))
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(format!(
+                    "no headline has the tag {:?} (tags: {})",
+                    crate::text::sanitize(word),
+                    known.join(" ")
+                ));
+            }
+            if !f.tags.contains(&tag) {
+                f.tags.push(tag);
+            }
+        }
+        Ok(f)
+    }
+
+    pub fn matches(&self, h: &Headline) -> bool {
+        h.importance >= self.min_importance
+            && (self.tags.is_empty()
+                || h.tags
+                    .iter()
+                    .any(|t| self.tags.iter().any(|w| t.eq_ignore_ascii_case(w))))
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.min_importance <= 1 && self.tags.is_empty()
+    }
+
+    /// `every headline`, `importance ≥ 2`, `importance ≥ 2 tagged chips or futures`.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if self.min_importance > 1 {
+            parts.push(format!("importance ≥ {}", self.min_importance));
+        }
+        if !self.tags.is_empty() {
+            parts.push(format!("tagged {}", self.tags.join(" or ")));
+        }
+        if parts.is_empty() {
+            "every headline".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+
+    /// The filter as typed (what the prompt starts with).
+    pub fn text(&self) -> String {
+        let mut words = Vec::new();
+        if self.min_importance > 1 {
+            words.push(self.min_importance.to_string());
+        }
+        words.extend(self.tags.iter().cloned());
+        words.join(" ")
+    }
+}
+
+/// Run-to-next in progress: the headline to stop at and the speed to return to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunTo {
+    pub headline: usize,
+    pub speed: f64,
+}
+
+/// Input and output the event loop does for the app (`update` itself does none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    SaveNotes,
+    Export,
 }
 
 /// A move of one instrument against the heatmap's baseline.
@@ -265,6 +394,24 @@ pub struct App<'r> {
     pub quit: Option<i32>,
     /// Something visible changed since the last draw.
     pub dirty: bool,
+    /// Presenter layout: big clock, counters, sector tiles, the prompt in large type.
+    pub presenter: bool,
+    /// The theme not in use (the high-contrast one outside presenter mode, and back).
+    alt_theme: Theme,
+    /// The reaction study replaces the bottom row.
+    pub study: bool,
+    pub study_scroll: usize,
+    study_cache: RefCell<Option<Rc<StudyTable>>>,
+    pub pause_filter: HeadlineFilter,
+    pub run_to: Option<RunTo>,
+    pub lesson: Option<LessonRun>,
+    pub notes: Vec<Note>,
+    /// Where notes were loaded from or last saved to.
+    pub notes_path: Option<PathBuf>,
+    pub notes_open: bool,
+    pub notes_selected: usize,
+    /// Work for the event loop, taken with [`App::take_effects`].
+    pub effects: Vec<Effect>,
 }
 
 impl<'r> App<'r> {
@@ -324,6 +471,23 @@ impl<'r> App<'r> {
             tile_weight: tile_weights(replay),
             quit: None,
             dirty: true,
+            presenter: false,
+            alt_theme: if theme.color {
+                Theme::high_contrast()
+            } else {
+                Theme::mono()
+            },
+            study: false,
+            study_scroll: 0,
+            study_cache: RefCell::new(None),
+            pause_filter: HeadlineFilter::default(),
+            run_to: None,
+            lesson: None,
+            notes: Vec::new(),
+            notes_path: None,
+            notes_open: false,
+            notes_selected: 0,
+            effects: Vec::new(),
         };
         app.refresh(store.start);
         app
@@ -385,8 +549,76 @@ impl<'r> App<'r> {
                 _ => None,
             };
         }
+        if self.notes_open && matches!(key.code, KeyCode::Delete | KeyCode::Backspace) {
+            return Some(Action::DeleteNote);
+        }
         let k = Key::from_event(&key);
         Some(self.keymap.action(k).unwrap_or(Action::Unbound(k)))
+    }
+
+    /// Effects requested since the last call, for the event loop to carry out.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Shows the outcome of an effect on the status line.
+    pub fn report(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+        });
+        self.dirty = true;
+    }
+
+    /// Starts a lesson: runs its first steps up to the first stop.
+    pub fn start_lesson(&mut self, lesson: Lesson, wall: Duration) {
+        self.lesson = Some(LessonRun::new(lesson));
+        self.message = None;
+        self.lesson_continue(wall);
+        self.dirty = true;
+    }
+
+    /// Sets the auto-pause / run-to-next filter from text such as `2 chips`; turns auto-pause on.
+    pub fn set_pause_filter(&mut self, text: &str) -> Result<(), String> {
+        self.pause_filter = HeadlineFilter::parse(text, &self.replay.store.headlines)?;
+        self.auto_pause = true;
+        Ok(())
+    }
+
+    /// Switches presenter mode on or off (with its high-contrast theme).
+    pub fn set_presenter(&mut self, on: bool) {
+        if self.presenter != on {
+            self.presenter = on;
+            std::mem::swap(&mut self.theme, &mut self.alt_theme);
+            self.dirty = true;
+        }
+    }
+
+    /// The panes Tab cycles through in the current layout.
+    pub fn focus_order(&self) -> &'static [Pane] {
+        if self.study {
+            &[Pane::Heatmap, Pane::News, Pane::Study]
+        } else {
+            &Pane::ALL
+        }
+    }
+
+    /// The layout of the normal (not presenter) screen at the app's size.
+    pub fn screen(&self) -> layout::Screen {
+        layout::screen_for(self.area, self.focus, self.zoom, self.study)
+    }
+
+    /// The reaction study of headline `h` (computed once per headline and kept).
+    pub fn study_table(&self, h: usize) -> Rc<StudyTable> {
+        let mut cache = self.study_cache.borrow_mut();
+        match cache.as_ref() {
+            Some(t) if t.headline == h => t.clone(),
+            _ => {
+                let t = Rc::new(StudyTable::compute(&self.replay.store, h));
+                *cache = Some(t.clone());
+                t
+            }
+        }
     }
 
     /// Applies one action at wall time `wall` (time since the app started).
@@ -416,17 +648,74 @@ impl<'r> App<'r> {
             }
             Action::Quit => self.quit = Some(0),
             Action::Exit(code) => self.quit = Some(code),
-            Action::PlayPause => self.clock.toggle(wall, gaps),
+            Action::PlayPause => {
+                if let Some(r) = self.run_to.take() {
+                    self.clock.pause(wall, gaps);
+                    self.clock.set_speed(wall, gaps, r.speed);
+                    self.say("run to the next headline stopped");
+                } else {
+                    self.clock.toggle(wall, gaps);
+                }
+            }
             Action::Faster => self.clock.step_speed(wall, gaps, true),
             Action::Slower => self.clock.step_speed(wall, gaps, false),
             Action::AutoPause => {
                 self.auto_pause = !self.auto_pause;
-                self.say(if self.auto_pause {
-                    "auto-pause on: the replay stops at each headline"
+                if self.auto_pause {
+                    let which = if self.pause_filter.is_all() {
+                        "each headline".to_string()
+                    } else {
+                        format!("headlines with {}", self.pause_filter.label())
+                    };
+                    let keys = self.keys_text(Action::PauseFilter);
+                    self.say(format!(
+                        "auto-pause on: the replay stops at {which} ({keys} sets which)"
+                    ));
                 } else {
-                    "auto-pause off"
-                });
+                    self.say("auto-pause off");
+                }
             }
+            Action::PauseFilter => {
+                let text = self.pause_filter.text();
+                self.open_prompt(PromptKind::PauseFilter, text);
+            }
+            Action::RunToNext => self.run_to_next(wall),
+            Action::LessonNext => self.lesson_next(wall),
+            Action::Presenter => self.set_presenter(!self.presenter),
+            Action::Study => {
+                self.study = !self.study;
+                self.study_scroll = 0;
+                if self.study {
+                    self.focus = Pane::Study;
+                    self.zoom = false;
+                } else if self.focus == Pane::Study {
+                    self.focus = Pane::Heatmap;
+                    self.zoom = false;
+                }
+            }
+            Action::Note => self.open_prompt(PromptKind::Note, String::new()),
+            Action::Notes => {
+                self.notes_open = !self.notes_open;
+                if self.notes_open {
+                    let now = self.now();
+                    self.notes_selected = self.notes.iter().rposition(|n| n.ts <= now).unwrap_or(0);
+                    if self.notes.is_empty() {
+                        let keys = self.keys_text(Action::Note);
+                        self.say(format!(
+                            "no notes yet: {keys} drops one at the current time"
+                        ));
+                    }
+                }
+            }
+            Action::DeleteNote => {
+                if self.notes_selected < self.notes.len() {
+                    self.notes.remove(self.notes_selected);
+                    self.notes_selected =
+                        self.notes_selected.min(self.notes.len().saturating_sub(1));
+                    self.effects.push(Effect::SaveNotes);
+                }
+            }
+            Action::Export => self.effects.push(Effect::Export),
             Action::StepForward => match self.replay.store.next_print_after(self.now()) {
                 Some(t) => self.seek(wall, t, true),
                 None => self.say("no later print"),
@@ -446,14 +735,15 @@ impl<'r> App<'r> {
             Action::Start => self.seek(wall, self.replay.store.start, false),
             Action::End => self.seek(wall, self.replay.store.end, false),
             Action::FocusNext | Action::FocusPrev => {
-                let i = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
-                let n = Pane::ALL.len();
+                let order = self.focus_order();
+                let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let n = order.len();
                 let j = if action == Action::FocusNext {
                     (i + 1) % n
                 } else {
                     (i + n - 1) % n
                 };
-                self.focus = Pane::ALL[j];
+                self.focus = order[j];
             }
             Action::Up => self.scroll(self.focus, -1),
             Action::Down => self.scroll(self.focus, 1),
@@ -521,6 +811,8 @@ impl<'r> App<'r> {
             Action::Back => {
                 if self.help {
                     self.help = false;
+                } else if self.notes_open {
+                    self.notes_open = false;
                 } else if self.zoom {
                     self.zoom = false;
                 } else if self.tape_frozen.is_some() || self.tape_scroll > 0 {
@@ -552,14 +844,54 @@ impl<'r> App<'r> {
         let store = &self.replay.store;
         let prev = self.snap.t;
         let mut t = self.clock.now(wall, &store.gaps);
-        if self.auto_pause && t > prev {
+        let mut lesson_arrived = false;
+        if let Some(target) = self.lesson.as_ref().and_then(|l| l.waiting)
+            && t >= target
+            && prev <= target
+        {
+            t = target;
+            self.clock.pause(wall, &store.gaps);
+            self.clock.seek(wall, t);
+            lesson_arrived = true;
+        }
+        let mut run_arrived = false;
+        if let Some(r) = self.run_to {
+            let target = store.headlines[r.headline].ts;
+            if t >= target {
+                run_arrived = true;
+                t = target;
+                self.clock.pause(wall, &store.gaps);
+                self.clock.seek(wall, t);
+                self.clock.set_speed(wall, &store.gaps, r.speed);
+                self.run_to = None;
+                self.news_selected = Some(r.headline);
+                let h = &store.headlines[r.headline];
+                let text = format!(
+                    "at {} {} — {}",
+                    clock_seconds(h.ts, self.tz()),
+                    h.source,
+                    h.text
+                );
+                self.say(text);
+                self.dirty = true;
+            }
+        }
+        if self.auto_pause && t > prev && !run_arrived {
             let i = store.headlines.partition_point(|h| h.ts <= prev);
-            if let Some(h) = store.headlines.get(i).filter(|h| h.ts <= t) {
+            if let Some(h) = store.headlines[i..]
+                .iter()
+                .take_while(|h| h.ts <= t)
+                .find(|h| self.pause_filter.matches(h))
+            {
                 t = h.ts;
                 self.clock.pause(wall, &store.gaps);
                 self.clock.seek(wall, t);
                 self.news_selected = None;
-                self.say("auto-paused at a headline: Space plays on, a turns auto-pause off");
+                lesson_arrived = false;
+                let keys = self.keys_text(Action::AutoPause);
+                self.say(format!(
+                    "auto-paused at a headline: Space plays on, {keys} turns auto-pause off"
+                ));
                 self.dirty = true;
             }
         }
@@ -591,6 +923,175 @@ impl<'r> App<'r> {
         if self.fresh.len() != n {
             self.dirty = true;
         }
+        if lesson_arrived {
+            if let Some(run) = self.lesson.as_mut() {
+                run.waiting = None;
+            }
+            self.lesson_continue(wall);
+            self.dirty = true;
+        }
+    }
+
+    /// The first key bound to `action`, as shown to the user.
+    pub fn keys_text(&self, action: Action) -> String {
+        self.keymap
+            .keys_of(action)
+            .first()
+            .map_or_else(|| "?".into(), Key::to_string)
+    }
+
+    /// Plays at top speed until the next headline the filter accepts, then pauses on it.
+    fn run_to_next(&mut self, wall: Duration) {
+        let store = &self.replay.store;
+        let now = self.now();
+        let found = store
+            .headlines
+            .iter()
+            .position(|h| h.ts > now && h.ts > store.start && self.pause_filter.matches(h));
+        let Some(i) = found else {
+            let which = if self.pause_filter.is_all() {
+                String::new()
+            } else {
+                format!(" with {}", self.pause_filter.label())
+            };
+            self.say(format!("no later headline{which}"));
+            return;
+        };
+        let speed = self.run_to.map_or(self.clock.speed(), |r| r.speed);
+        self.run_to = Some(RunTo { headline: i, speed });
+        self.clock.set_speed(wall, &store.gaps, MAX_SPEED);
+        self.clock.play(wall, &store.gaps);
+        let which = if self.pause_filter.is_all() {
+            "the next headline".to_string()
+        } else {
+            format!("the next headline with {}", self.pause_filter.label())
+        };
+        self.say(format!(
+            "running at {}× to {which} ({})",
+            MAX_SPEED,
+            clock_seconds(store.headlines[i].ts, self.tz())
+        ));
+    }
+
+    /// The lesson key: skip ahead to where the lesson is playing to, or go on from a stop.
+    fn lesson_next(&mut self, wall: Duration) {
+        let Some(run) = self.lesson.as_mut() else {
+            self.say("no lesson is running: start one with tapedeck --lesson FILE");
+            return;
+        };
+        if run.finished {
+            self.say("the lesson is over");
+            return;
+        }
+        if let Some(t) = run.waiting.take() {
+            let gaps = &self.replay.store.gaps;
+            self.clock.pause(wall, gaps);
+            self.seek(wall, t, true);
+            self.lesson_continue(wall);
+            return;
+        }
+        // A reveal right after a prompt shows under it; anything else clears the stop.
+        let keep_prompt = run
+            .lesson
+            .steps
+            .get(run.next)
+            .is_some_and(|s| s.reveal.is_some() && s.prompt.is_none());
+        if !keep_prompt {
+            run.prompt = None;
+        }
+        run.reveal = None;
+        self.lesson_continue(wall);
+    }
+
+    /// Runs lesson steps until one waits (a prompt, a reveal, or a time to play to).
+    fn lesson_continue(&mut self, wall: Duration) {
+        loop {
+            let Some(run) = self.lesson.as_mut() else {
+                return;
+            };
+            let index = run.next;
+            let Some(step) = run.lesson.steps.get(index).cloned() else {
+                run.finished = true;
+                run.waiting = None;
+                let keys = self.keys_text(Action::Quit);
+                self.say(format!(
+                    "end of the lesson: the replay is yours ({keys} quits)"
+                ));
+                return;
+            };
+            let gaps = &self.replay.store.gaps;
+            if !run.pre_done {
+                run.pre_done = true;
+                if let Some(speed) = step.speed {
+                    self.clock.set_speed(wall, gaps, speed);
+                }
+                if let Some(i) = step.select {
+                    self.selected = i;
+                    self.compare = None;
+                }
+                if let Some(p) = &step.pane {
+                    self.show_pane(p);
+                }
+                if let Some(t) = step.seek {
+                    self.clock.pause(wall, gaps);
+                    self.seek(wall, t, false);
+                }
+                if let Some(t) = step.play_to {
+                    if self.now() < t {
+                        if let Some(run) = self.lesson.as_mut() {
+                            run.waiting = Some(t);
+                        }
+                        self.clock.play(wall, &self.replay.store.gaps);
+                        return;
+                    }
+                    self.clock.pause(wall, &self.replay.store.gaps);
+                    self.seek(wall, t, false);
+                }
+            }
+            let Some(run) = self.lesson.as_mut() else {
+                return;
+            };
+            run.next += 1;
+            run.pre_done = false;
+            if step.prompt.is_some() {
+                run.prompt = Some(index);
+                run.reveal = None;
+                run.stop += 1;
+            } else if step.reveal.is_some() {
+                run.reveal = Some(index);
+            }
+            if let Some(h) = step.headline
+                && h < self.snap.headlines_seen
+            {
+                self.news_selected = Some(h);
+            }
+            if step.waits() {
+                self.clock.pause(wall, &self.replay.store.gaps);
+                return;
+            }
+        }
+    }
+
+    /// Focuses a pane named in a lesson (showing the study or leaving presenter mode as
+    /// needed).
+    fn show_pane(&mut self, name: &str) {
+        let pane = match name {
+            "heatmap" => Pane::Heatmap,
+            "headlines" | "news" => Pane::News,
+            "board" => Pane::Board,
+            "chart" => Pane::Chart,
+            "tape" => Pane::Tape,
+            "study" => Pane::Study,
+            // The counters strip is always on screen; presenter mode shows them largest.
+            _ => return,
+        };
+        if pane == Pane::Study {
+            self.study = true;
+            self.study_scroll = 0;
+        } else if self.study && !matches!(pane, Pane::Heatmap | Pane::News) {
+            self.study = false;
+        }
+        self.focus = pane;
     }
 
     fn latest_print(&self) -> Option<UnixNanos> {
@@ -826,7 +1327,12 @@ impl<'r> App<'r> {
         };
         match input {
             Input::Char(c) => {
-                if !c.is_control() && prompt.text.chars().count() < MAX_INPUT {
+                let max = if prompt.kind == PromptKind::Note {
+                    MAX_NOTE
+                } else {
+                    MAX_INPUT
+                };
+                if !c.is_control() && prompt.text.chars().count() < max {
                     prompt.text.push(c);
                 }
             }
@@ -880,6 +1386,30 @@ impl<'r> App<'r> {
                     _ => return Err("compare takes one symbol".into()),
                 }
             }
+            PromptKind::PauseFilter => {
+                self.set_pause_filter(text)?;
+                self.say(format!(
+                    "auto-pause on at {}; {} runs to the next one",
+                    self.pause_filter.label(),
+                    self.keys_text(Action::RunToNext)
+                ));
+            }
+            PromptKind::Note => {
+                let text = crate::text::sanitize(text);
+                if text.is_empty() {
+                    return Ok(());
+                }
+                let ts = self.now();
+                let at = self.notes.partition_point(|n| n.ts <= ts);
+                self.notes.insert(at, Note { ts, text });
+                self.notes_selected = at;
+                self.effects.push(Effect::SaveNotes);
+                self.say(format!(
+                    "note added at {} ({} lists notes)",
+                    clock_seconds(ts, self.tz()),
+                    self.keys_text(Action::Notes)
+                ));
+            }
         }
         Ok(())
     }
@@ -919,6 +1449,15 @@ impl<'r> App<'r> {
     }
 
     fn activate(&mut self, wall: Duration) {
+        if self.notes_open {
+            if let Some(n) = self.notes.get(self.notes_selected) {
+                let (ts, text) = (n.ts, n.text.clone());
+                self.seek(wall, ts, false);
+                self.notes_open = false;
+                self.say(format!("note: {text}"));
+            }
+            return;
+        }
         match self.focus {
             Pane::News => {
                 if let Some(i) = self.headline_in_focus() {
@@ -943,6 +1482,13 @@ impl<'r> App<'r> {
                     self.tape_frozen = Some(self.now());
                 }
             }
+            Pane::Study => {
+                if let Some(i) = self.headline_in_focus() {
+                    let ts = self.replay.store.headlines[i].ts;
+                    self.seek(wall, ts, false);
+                    self.news_selected = Some(i);
+                }
+            }
         }
     }
 
@@ -956,7 +1502,16 @@ impl<'r> App<'r> {
             self.scroll_help(delta);
             return;
         }
+        if self.notes_open {
+            let n = self.notes.len() as i32;
+            self.notes_selected =
+                (self.notes_selected as i32 + delta).clamp(0, (n - 1).max(0)) as usize;
+            return;
+        }
         match pane {
+            Pane::Study => {
+                self.study_scroll = (self.study_scroll as i32 + delta).clamp(0, 200) as usize;
+            }
             Pane::Board => {
                 let order = self.board_order();
                 let pos = order.iter().position(|&i| i == self.selected).unwrap_or(0) as i32;
@@ -991,7 +1546,10 @@ impl<'r> App<'r> {
     }
 
     fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
-        let screen = layout::screen(self.area, self.focus, self.zoom);
+        if self.presenter {
+            return None;
+        }
+        let screen = self.screen();
         screen
             .panes
             .iter()
@@ -1004,7 +1562,10 @@ impl<'r> App<'r> {
             self.help = false;
             return;
         }
-        let screen = layout::screen(self.area, self.focus, self.zoom);
+        if self.notes_open || self.presenter {
+            return;
+        }
+        let screen = self.screen();
         let Some(&(pane, rect)) = screen
             .panes
             .iter()
@@ -1030,7 +1591,7 @@ impl<'r> App<'r> {
                     self.news_selected = Some(i);
                 }
             }
-            Pane::Chart | Pane::Tape => {}
+            Pane::Chart | Pane::Tape | Pane::Study => {}
         }
     }
 }

@@ -18,7 +18,7 @@ use super::app::{App, ChartStyle, ChartWindow, Pane};
 use super::ui::{pane_block, pct, price, put, put_right};
 
 /// Bars of `instrument` that started in `[from, t]`, the last one built from prints ≤ `t`.
-fn bars(store: &Store, instrument: usize, from: UnixNanos, t: UnixNanos) -> Vec<Bar> {
+pub fn bars(store: &Store, instrument: usize, from: UnixNanos, t: UnixNanos) -> Vec<Bar> {
     let (done, partial) = store.series(instrument).minute_bars_until(t);
     let k = done.partition_point(|b| b.start < from);
     let mut v = done[k..].to_vec();

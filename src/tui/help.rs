@@ -14,7 +14,7 @@ use super::ui::{put, wrap};
 /// The overlay's lines for a given text width.
 fn lines(app: &App, width: usize) -> Vec<(String, Style)> {
     let t = &app.theme;
-    let key_w = 18;
+    let key_w = if width >= 70 { 18 } else { 10 };
     let mut out: Vec<(String, Style)> = Vec::new();
     let rows = app.keymap.help_rows();
     for section in Section::ALL {
@@ -23,25 +23,28 @@ fn lines(app: &App, width: usize) -> Vec<(String, Style)> {
             t.title.add_modifier(Modifier::UNDERLINED),
         ));
         for (_, keys, help) in rows.iter().filter(|r| r.0 == section) {
-            out.push((format!("  {keys:<key_w$} {help}"), t.text));
+            let room = width.saturating_sub(key_w + 3).max(8);
+            for (k, l) in wrap(help, room).iter().enumerate() {
+                let keys = if k == 0 { keys.as_str() } else { "" };
+                out.push((format!("  {keys:<key_w$} {l}"), t.text));
+            }
         }
         out.push((String::new(), t.text));
     }
     out.push(("Mouse".into(), t.title.add_modifier(Modifier::UNDERLINED)));
-    out.push((
-        format!(
-            "  {:<key_w$} {}",
-            "click", "select a heatmap tile or board row (the chart follows)"
+    for (key, help) in [
+        (
+            "click",
+            "select a heatmap tile or board row (the chart follows)",
         ),
-        t.text,
-    ));
-    out.push((
-        format!(
-            "  {:<key_w$} {}",
-            "wheel", "scroll the pane under the pointer"
-        ),
-        t.text,
-    ));
+        ("wheel", "scroll the pane under the pointer"),
+    ] {
+        let room = width.saturating_sub(key_w + 3).max(8);
+        for (k, l) in wrap(help, room).iter().enumerate() {
+            let key = if k == 0 { key } else { "" };
+            out.push((format!("  {key:<key_w$} {l}"), t.text));
+        }
+    }
     out.push((String::new(), t.text));
     let remap = match Keymap::config_path() {
         Some((p, _)) => format!(
@@ -67,10 +70,39 @@ fn lines(app: &App, width: usize) -> Vec<(String, Style)> {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
-    let w = area.width.saturating_sub(4).min(84);
-    let text_w = w.saturating_sub(4) as usize;
-    let lines = lines(app, text_w);
-    let h = area.height.saturating_sub(2).min(lines.len() as u16 + 2);
+    let one = lines(app, area.width.saturating_sub(8).min(80) as usize);
+    // Two columns when one does not fit the height and the screen is wide enough.
+    let two = one.len() as u16 + 2 > area.height.saturating_sub(2) && area.width >= 100;
+    let w = if two {
+        area.width.saturating_sub(4).min(168)
+    } else {
+        area.width.saturating_sub(4).min(84)
+    };
+    let col_w = if two {
+        (w - 4) / 2
+    } else {
+        w.saturating_sub(4)
+    };
+    let lines = lines(app, col_w.saturating_sub(1) as usize);
+    // Split near the middle: at a section start if one is close, else between two commands
+    // (never inside a wrapped one).
+    let split = if two {
+        let mid = lines.len().div_ceil(2);
+        let section = (0..lines.len())
+            .filter(|&i| i > 0 && lines[i - 1].0.is_empty())
+            .min_by_key(|&i| i.abs_diff(mid))
+            .filter(|i| i.abs_diff(mid) <= 3);
+        section.unwrap_or_else(|| {
+            (mid..lines.len())
+                .find(|&i| !lines[i].0.starts_with("   ") && !lines[i].0.is_empty())
+                .unwrap_or(mid)
+        })
+    } else {
+        lines.len()
+    };
+    let (left, right) = lines.split_at(split);
+    let tall = left.len().max(right.len());
+    let h = area.height.saturating_sub(2).min(tall as u16 + 2);
     let r = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -91,13 +123,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(r);
     block.render(r, buf);
-    let scroll = (app.help_scroll as usize).min(lines.len().saturating_sub(inner.height as usize));
-    for (k, (text, style)) in lines
-        .iter()
-        .skip(scroll)
-        .take(inner.height as usize)
-        .enumerate()
-    {
-        put(buf, inner, inner.x + 1, inner.y + k as u16, text, *style);
+    let scroll = (app.help_scroll as usize).min(tall.saturating_sub(inner.height as usize));
+    for (c, col) in [left, right].iter().enumerate() {
+        let x = inner.x + 1 + c as u16 * col_w;
+        let clip = Rect {
+            x: inner.x + c as u16 * col_w,
+            width: if two { col_w } else { inner.width },
+            ..inner
+        }
+        .intersection(inner);
+        for (k, (text, style)) in col
+            .iter()
+            .skip(scroll)
+            .take(inner.height as usize)
+            .enumerate()
+        {
+            put(buf, clip, x, inner.y + k as u16, text, *style);
+        }
     }
 }

@@ -16,15 +16,17 @@ pub enum Section {
     Navigate,
     Panes,
     Chart,
+    Teach,
     App,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Playback,
         Section::Navigate,
         Section::Panes,
         Section::Chart,
+        Section::Teach,
         Section::App,
     ];
 
@@ -34,6 +36,7 @@ impl Section {
             Section::Navigate => "Move through time",
             Section::Panes => "Panes",
             Section::Chart => "Chart and heatmap",
+            Section::Teach => "Teach and review",
             Section::App => "App",
         }
     }
@@ -66,6 +69,7 @@ const fn cmd(
 
 use Section::{
     App as S_APP, Chart as S_CHART, Navigate as S_NAV, Panes as S_PANES, Playback as S_PLAY,
+    Teach as S_TEACH,
 };
 
 /// Every bindable action, in help order.
@@ -97,6 +101,20 @@ pub const COMMANDS: &[Command] = &[
         S_PLAY,
         &["a"],
         "pause at each headline as it arrives",
+    ),
+    cmd(
+        Action::PauseFilter,
+        "pause-filter",
+        S_PLAY,
+        &["A"],
+        "which headlines pause: importance 1-3, tags",
+    ),
+    cmd(
+        Action::RunToNext,
+        "run-to-next",
+        S_PLAY,
+        &["N"],
+        "play at 3600× to the next such headline",
     ),
     cmd(
         Action::StepForward,
@@ -286,6 +304,48 @@ pub const COMMANDS: &[Command] = &[
         S_CHART,
         &["b"],
         "heatmap: vs prior close / open / selected headline",
+    ),
+    cmd(
+        Action::LessonNext,
+        "lesson-next",
+        S_TEACH,
+        &["."],
+        "lesson: reveal the answer / next stop",
+    ),
+    cmd(
+        Action::Presenter,
+        "presenter",
+        S_TEACH,
+        &["P", "f5"],
+        "presenter mode: big clock, counters, large type",
+    ),
+    cmd(
+        Action::Study,
+        "study",
+        S_TEACH,
+        &["S"],
+        "reaction study of the selected headline",
+    ),
+    cmd(
+        Action::Note,
+        "note",
+        S_TEACH,
+        &["B"],
+        "bookmark this moment with a note",
+    ),
+    cmd(
+        Action::Notes,
+        "notes",
+        S_TEACH,
+        &["L"],
+        "list notes; Enter jumps to one",
+    ),
+    cmd(
+        Action::Export,
+        "export",
+        S_TEACH,
+        &["x", "X"],
+        "export screen, study and chart to export/",
     ),
     cmd(
         Action::Zone,
@@ -534,6 +594,21 @@ impl Keymap {
                 .map(|k| Key::parse(k).map_err(|e| err(format!("{name:?}: {e}"))))
                 .collect::<Result<_, _>>()?;
         }
+        // A key the file gives one action is taken from another action's defaults, as long
+        // as that one keeps a key (so a keymap written before an action existed still works).
+        let named: Vec<usize> = obj
+            .keys()
+            .filter_map(|n| COMMANDS.iter().position(|c| c.name == n))
+            .collect();
+        for &i in &named {
+            for k in keys[i].clone() {
+                for (j, other) in keys.iter_mut().enumerate() {
+                    if j != i && !named.contains(&j) && other.len() > 1 {
+                        other.retain(|o| *o != k);
+                    }
+                }
+            }
+        }
         Keymap::build(keys).map_err(err)
     }
 
@@ -681,6 +756,15 @@ mod tests {
         let items = km.status_items();
         assert!(items.contains(&("x".to_string(), "quit")), "{items:?}");
         assert!(items.contains(&("p".to_string(), "play")), "{items:?}");
+    }
+
+    #[test]
+    fn an_override_takes_a_key_from_a_default_that_has_another() {
+        let km = Keymap::from_json(r#"{"quit": "x", "study": "P"}"#, Path::new("k.json")).unwrap();
+        assert_eq!(km.action(key("x")), Some(Action::Quit));
+        assert_eq!(km.keys_of(Action::Export), [key("X")]);
+        assert_eq!(km.action(key("P")), Some(Action::Study));
+        assert_eq!(km.keys_of(Action::Presenter), [key("f5")]);
     }
 
     #[test]

@@ -16,6 +16,8 @@ const FULL_HEIGHT: u16 = 28;
 pub struct Screen {
     pub header: Rect,
     pub status: Rect,
+    /// The market-value counters strip above the status line (empty on short screens).
+    pub counters: Rect,
     pub panes: Vec<(Pane, Rect)>,
     pub too_small: bool,
 }
@@ -31,19 +33,52 @@ fn part(total: u16, num: u32, den: u32) -> u16 {
 }
 
 pub fn screen(area: Rect, focus: Pane, zoom: bool) -> Screen {
+    screen_for(area, focus, zoom, false)
+}
+
+/// The screen with the reaction study in place of the bottom row when `study` is on.
+pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return Screen {
             header: Rect::ZERO,
             status: Rect::ZERO,
+            counters: Rect::ZERO,
             panes: Vec::new(),
             too_small: true,
         };
     }
     let header = Rect::new(area.x, area.y, area.width, 1);
     let status = Rect::new(area.x, area.bottom() - 1, area.width, 1);
-    let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+    let strip = u16::from(area.height >= FULL_HEIGHT);
+    let counters = Rect::new(area.x, area.bottom() - 1 - strip, area.width, strip);
+    let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2 - strip);
     let panes = if zoom {
         vec![(focus, body)]
+    } else if study {
+        let top_h = part(body.height, 2, 5);
+        let top = Rect::new(body.x, body.y, body.width, top_h);
+        let heat_w = part(top.width, 50, 100);
+        vec![
+            (
+                Pane::Heatmap,
+                Rect {
+                    width: heat_w,
+                    ..top
+                },
+            ),
+            (
+                Pane::News,
+                Rect {
+                    x: top.x + heat_w,
+                    width: top.width - heat_w,
+                    ..top
+                },
+            ),
+            (
+                Pane::Study,
+                Rect::new(body.x, body.y + top_h, body.width, body.height - top_h),
+            ),
+        ]
     } else {
         let top_h = body.height / 2;
         let top = Rect::new(body.x, body.y, body.width, top_h);
@@ -122,6 +157,7 @@ pub fn screen(area: Rect, focus: Pane, zoom: bool) -> Screen {
     Screen {
         header,
         status,
+        counters,
         panes,
         too_small: false,
     }
@@ -142,9 +178,15 @@ mod tests {
             (333, 99),
         ] {
             let area = Rect::new(0, 0, w, h);
+            for study in [false, true] {
+                let s = screen_for(area, Pane::Heatmap, false, study);
+                let cells: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
+                let strip = s.counters.height as u32;
+                assert_eq!(strip, u32::from(h >= FULL_HEIGHT));
+                assert_eq!(cells, w as u32 * (h as u32 - 2 - strip), "{w}x{h}");
+                assert_eq!(s.rect(Pane::Study).is_some(), study);
+            }
             let s = screen(area, Pane::Heatmap, false);
-            let cells: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
-            assert_eq!(cells, w as u32 * (h as u32 - 2), "{w}x{h}");
             for (i, (_, a)) in s.panes.iter().enumerate() {
                 assert!(area.contains(a.as_position()));
                 for (_, b) in &s.panes[i + 1..] {

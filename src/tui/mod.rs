@@ -4,21 +4,29 @@
 
 pub mod app;
 pub mod bench;
+pub mod bigtext;
 pub mod board;
 pub mod chart;
+pub mod counters;
+pub mod export;
 pub mod header;
 pub mod heatmap;
 pub mod help;
 pub mod keymap;
 pub mod layout;
+pub mod lesson;
 pub mod news;
+pub mod notes;
+pub mod presenter;
 pub mod runner;
 pub mod status;
+pub mod study;
 pub mod tape;
 pub mod theme;
 pub mod ui;
 
 use std::io::stdout;
+use std::path::PathBuf;
 
 use color_eyre::eyre::Result;
 use crossterm::cursor::Show;
@@ -58,14 +66,55 @@ impl Drop for Restore {
     }
 }
 
+/// How the app starts.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A lesson file to run.
+    pub lesson: Option<PathBuf>,
+    /// Start in presenter mode.
+    pub presenter: bool,
+    /// Turn auto-pause on with this filter (`""` for every headline, `2 chips`…).
+    pub auto_pause: Option<String>,
+}
+
 /// Runs the app on a loaded replay until the user quits; returns the exit code. The keymap
 /// is read before the screen changes, so its errors print plainly.
 pub fn run(replay: Replay) -> Result<i32> {
+    run_with(replay, Options::default())
+}
+
+/// [`run`] with a lesson, presenter mode or an auto-pause filter. The lesson, the filter and
+/// the notes are read before the screen changes, so their errors print plainly.
+pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
     let keymap = Keymap::load()?;
+    let lesson = match &opts.lesson {
+        Some(path) => Some(crate::lesson::Lesson::load(path, &replay).map_err(|e| {
+            color_eyre::eyre::eyre!(
+                "lesson {} has {} problem{}:\n{e}",
+                path.display(),
+                e.problems.len(),
+                if e.problems.len() == 1 { "" } else { "s" }
+            )
+        })?),
+        None => None,
+    };
+    let loaded_notes = notes::load(&replay).map_err(|e| color_eyre::eyre::eyre!(e))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let mut app = App::new(&replay, keymap, Theme::from_env());
+    if let Some(filter) = &opts.auto_pause {
+        app.set_pause_filter(filter)
+            .map_err(|e| color_eyre::eyre::eyre!("--auto-pause: {e}"))?;
+    }
+    if let Some((path, list)) = loaded_notes {
+        app.notes = list;
+        app.notes_path = Some(path);
+    }
+    app.set_presenter(opts.presenter);
+    if let Some(lesson) = lesson {
+        app.start_lesson(lesson, std::time::Duration::ZERO);
+    }
     let mut terminal = ratatui::try_init()?;
     let restore = Restore::install();
     execute!(stdout(), EnableMouseCapture)?;

@@ -10,8 +10,8 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::app::{Action, App};
-use super::ui;
+use super::app::{Action, App, Effect};
+use super::{export, notes, ui};
 
 /// Frame period while playing (30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -83,6 +83,56 @@ fn handle(app: &mut App, event: Event, wall: Duration) {
     if let Some(a) = action {
         app.update(a, wall);
     }
+    run_effects(app);
+}
+
+/// Where `x` writes: `$TAPEDECK_EXPORT_DIR`, else `export/` in the working directory.
+pub fn export_dir() -> PathBuf {
+    std::env::var_os("TAPEDECK_EXPORT_DIR")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| PathBuf::from("export"), PathBuf::from)
+}
+
+/// Carries out the input and output `update` asked for, and reports the outcome.
+pub fn run_effects(app: &mut App) {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::SaveNotes => {
+                match notes::save(app.replay, &app.notes, app.notes_path.as_deref()) {
+                    Ok(path) => {
+                        if app.message.is_none() {
+                            app.report(format!("notes saved to {}", path.display()), false);
+                        }
+                        app.notes_path = Some(path);
+                    }
+                    Err(e) => app.report(e, true),
+                }
+            }
+            Effect::Export => {
+                let (w, h) = (app.area.width.max(1), app.area.height.max(1));
+                // The status line is part of the screen; keep it free of the old message.
+                app.message = None;
+                match export::write_all(app, &export_dir(), w, h) {
+                    Ok(files) => {
+                        let names: Vec<String> = files
+                            .iter()
+                            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into()))
+                            .collect();
+                        app.report(
+                            format!(
+                                "exported {} files to {}: {}",
+                                files.len(),
+                                export_dir().display(),
+                                names.join(" ")
+                            ),
+                            false,
+                        );
+                    }
+                    Err(e) => app.report(format!("export failed: {e}"), true),
+                }
+            }
+        }
+    }
 }
 
 /// Runs until the app quits or a signal arrives; returns the exit code.
@@ -139,6 +189,7 @@ pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result
                 let now = Instant::now();
                 next_tick = (next_tick + FRAME).max(now);
                 app.update(Action::Tick, start.elapsed());
+                run_effects(app);
             }
             _ = sigterm.recv() => break 143,
             _ = sighup.recv() => break 129,

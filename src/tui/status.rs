@@ -24,6 +24,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         put(buf, area, x, y, p.kind.hint(), t.dim);
         return;
     }
+    if let Some(l) = super::lesson::status_text(app) {
+        x = put(buf, area, x, y, &l, t.prompt);
+        x += 2;
+    }
     if let Some(m) = &app.message {
         let room = area.width.saturating_sub(24) as usize;
         let style = if m.error { t.error } else { t.important };

@@ -85,6 +85,53 @@ impl Theme {
         }
     }
 
+    /// For a projector: black background, white bold text, saturated up/down colours and
+    /// strong borders (washed-out greys vanish on a projected screen).
+    pub fn high_contrast() -> Theme {
+        let fg = |c| Style::new().fg(c).add_modifier(Modifier::BOLD);
+        let yellow = Color::Rgb(255, 220, 0);
+        Theme {
+            color: true,
+            up: fg(Color::Rgb(0, 230, 90)),
+            down: fg(Color::Rgb(255, 60, 60)),
+            flat: fg(Color::White),
+            dim: Style::new().fg(Color::Rgb(200, 200, 200)),
+            text: Style::new().fg(Color::White),
+            title: fg(Color::White),
+            border: Style::new().fg(Color::White),
+            border_focus: fg(yellow),
+            selected: Style::new()
+                .fg(Color::Black)
+                .bg(Color::White)
+                .add_modifier(Modifier::BOLD),
+            large_print: Style::new()
+                .fg(Color::Black)
+                .bg(yellow)
+                .add_modifier(Modifier::BOLD),
+            header: Style::new().fg(Color::White).bg(Color::Black),
+            badge_reconstructed: Style::new()
+                .fg(Color::Black)
+                .bg(yellow)
+                .add_modifier(Modifier::BOLD),
+            badge_recorded: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Rgb(0, 230, 90))
+                .add_modifier(Modifier::BOLD),
+            fresh: Style::new()
+                .fg(Color::Black)
+                .bg(yellow)
+                .add_modifier(Modifier::BOLD),
+            important: fg(yellow),
+            error: fg(Color::Rgb(255, 80, 80)),
+            prompt: fg(Color::Rgb(120, 200, 255)),
+            shade: Style::new().bg(Color::Rgb(20, 20, 20)),
+            prior_close: fg(yellow),
+            vwap: fg(Color::Rgb(230, 130, 255)),
+            compare: fg(Color::Rgb(120, 200, 255)),
+            marker: fg(yellow),
+        }
+    }
+
     pub fn mono() -> Theme {
         let plain = Style::new();
         let bold = Style::new().add_modifier(Modifier::BOLD);

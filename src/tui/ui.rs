@@ -13,7 +13,10 @@ use crate::price::Price;
 
 use super::app::{App, Pane};
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
-use super::{board, chart, header, heatmap, help, news, status, tape};
+use super::{
+    board, chart, counters, header, heatmap, help, lesson, news, notes, presenter, status, study,
+    tape,
+};
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
@@ -23,16 +26,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
 /// Renders the whole screen into `area` of `buf`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
-    let screen = layout::screen(area, app.focus, app.zoom);
-    if screen.too_small {
-        too_small(area, buf);
-        return;
+    if app.presenter {
+        presenter::render(app, area, buf);
+    } else {
+        let screen = layout::screen_for(area, app.focus, app.zoom, app.study);
+        if screen.too_small {
+            too_small(area, buf);
+            return;
+        }
+        header::render(app, screen.header, buf);
+        for &(pane, rect) in &screen.panes {
+            render_pane(app, pane, rect, buf);
+        }
+        counters::render_strip(app, screen.counters, buf);
+        status::render(app, screen.status, buf);
+        lesson::render_overlay(app, area, buf);
     }
-    header::render(app, screen.header, buf);
-    for &(pane, rect) in &screen.panes {
-        render_pane(app, pane, rect, buf);
+    if app.notes_open {
+        notes::render(app, area, buf);
     }
-    status::render(app, screen.status, buf);
     if app.help {
         help::render(app, area, buf);
     }
@@ -45,6 +57,7 @@ pub fn render_pane(app: &App, pane: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Board => board::render(app, area, buf),
         Pane::Chart => chart::render(app, area, buf),
         Pane::Tape => tape::render(app, area, buf),
+        Pane::Study => study::render(app, area, buf),
     }
 }
 

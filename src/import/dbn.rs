@@ -1,0 +1,244 @@
+//! Databento Binary Encoding (`.dbn`, `.dbn.zst`) through Databento's own `dbn` crate, which
+//! upgrades versions 1 and 2 to version 3 as it decodes. Trades (MBP-0), the trades inside
+//! MBP-1, TBBO, CMBP-1 and TCBBO (action `T`), and OHLCV bars (1s, 1m, 1h, 1d, EOD) are read;
+//! quotes and other records are skipped. Symbols come from the file's symbology metadata (and
+//! any symbol-mapping records in the stream); prices are DBN's 1e-9 fixed point, taken as is.
+
+use std::io::{BufRead, Read};
+
+use dbn::decode::{DbnDecoder, DbnMetadata, DecodeRecordRef};
+use dbn::symbol_map::SymbolIndex;
+use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, Record, RecordHeader, TradeMsg, rtype};
+
+use super::report::{Reject, Skip};
+use super::sink::{NO_ID, Sink, Sym, vendor_id};
+use crate::price::Price;
+use crate::replay::bars::BarRow;
+use crate::replay::manifest::InstrumentKind;
+
+const TRADE: std::ffi::c_char = b'T' as std::ffi::c_char;
+
+/// Reads every record into `sink` (`head` holds the file's first bytes: magic, version and
+/// metadata length); returns a description of the file for the manifest. A file
+/// whose metadata cannot be decoded is an error; a record that cannot be decoded ends the file
+/// as one rejected row.
+pub fn read(
+    reader: Box<dyn BufRead>,
+    head: &[u8],
+    fixed_symbol: Option<&str>,
+    sink: &mut Sink,
+) -> Result<String, String> {
+    let counted = Counted {
+        inner: reader,
+        bytes: 0,
+    };
+    let mut dec = DbnDecoder::new(counted).map_err(|e| format!("cannot read DBN metadata: {e}"))?;
+    // The decoder ends quietly at a record cut short; counting the bytes tells it apart.
+    let meta_len = head
+        .get(4..8)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut expected = 8 + meta_len as u64;
+    let meta = dec.metadata().clone();
+    // Without symbology (instrument ids only) records fall back to `--symbol`.
+    let mut symbols = meta.symbol_map().unwrap_or_default();
+    let hint = meta
+        .dataset
+        .starts_with("GLBX")
+        .then_some(InstrumentKind::Future);
+    let mut n: u64 = 0;
+    loop {
+        let rec = match dec.decode_record_ref() {
+            Ok(Some(rec)) => rec,
+            Ok(None) => {
+                if dec.get_ref().bytes > expected {
+                    sink.reject(n + 1, Reject::Corrupt, "record", || {
+                        "the file ends inside a record (truncated?)".into()
+                    });
+                }
+                break;
+            }
+            Err(e) => {
+                sink.reject(n + 1, Reject::Corrupt, "record", || e.to_string());
+                break;
+            }
+        };
+        expected += rec.record_size() as u64;
+        let rt = rec.header().rtype;
+        if rt == rtype::SYMBOL_MAPPING {
+            // Live-style streams announce symbols in-band; keep the map current.
+            let _ = symbols.on_record(rec);
+            continue;
+        }
+        n += 1;
+        let row = match rt {
+            rtype::MBP_0 => rec.get::<TradeMsg>().map(|t| Row::Trade {
+                hd: t.hd,
+                price: t.price,
+                size: t.size,
+                id: (t.sequence, t.ts_recv),
+            }),
+            rtype::MBP_1 => {
+                rec.get::<Mbp1Msg>()
+                    .filter(|m| m.action == TRADE)
+                    .map(|m| Row::Trade {
+                        hd: m.hd,
+                        price: m.price,
+                        size: m.size,
+                        id: (m.sequence, m.ts_recv),
+                    })
+            }
+            rtype::CMBP_1 | rtype::TCBBO => rec
+                .get::<Cmbp1Msg>()
+                .filter(|m| m.action == TRADE)
+                .map(|m| Row::Trade {
+                    hd: m.hd,
+                    price: m.price,
+                    size: m.size,
+                    id: (0, m.ts_recv),
+                }),
+            rtype::OHLCV_1S
+            | rtype::OHLCV_1M
+            | rtype::OHLCV_1H
+            | rtype::OHLCV_1D
+            | rtype::OHLCV_EOD => rec.get::<OhlcvMsg>().map(|b| Row::Bar {
+                hd: b.hd,
+                px: [b.open, b.high, b.low, b.close],
+                volume: b.volume,
+                interval_s: interval(rt),
+            }),
+            _ => None,
+        };
+        let Some(row) = row else {
+            sink.skip(Skip::NotATrade);
+            continue;
+        };
+        let hd = row.header();
+        let inst = match symbols
+            .get_for_rec(&rec)
+            .map(String::as_str)
+            .or(fixed_symbol)
+        {
+            Some(name) => match sink.symbol(name.as_bytes(), hint) {
+                Sym::Id(i) => i,
+                other => {
+                    sink.bad_symbol(n, other, name.as_bytes());
+                    continue;
+                }
+            },
+            None => {
+                let id = hd.instrument_id;
+                sink.reject(n, Reject::Symbol, "instrument_id", || {
+                    format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
+                });
+                continue;
+            }
+        };
+        let Ok(ts) = i64::try_from(hd.ts_event) else {
+            sink.reject(n, Reject::Timestamp, "ts_event", || "undefined".into());
+            continue;
+        };
+        match row {
+            Row::Trade {
+                hd,
+                price,
+                size,
+                id,
+            } => {
+                if price == dbn::UNDEF_PRICE {
+                    sink.reject(n, Reject::Price, "price", || "undefined".into());
+                    continue;
+                }
+                let id = if id == (0, 0) {
+                    NO_ID
+                } else {
+                    vendor_id(&[
+                        &id.0.to_le_bytes(),
+                        &id.1.to_le_bytes(),
+                        &hd.publisher_id.to_le_bytes(),
+                    ])
+                };
+                sink.trade(n, ts, inst, Price(price), size, id);
+            }
+            Row::Bar {
+                px,
+                volume,
+                interval_s,
+                ..
+            } => {
+                if px.contains(&dbn::UNDEF_PRICE) {
+                    sink.reject(n, Reject::Price, "open/high/low/close", || {
+                        "undefined".into()
+                    });
+                    continue;
+                }
+                sink.bar(
+                    n,
+                    BarRow {
+                        ts,
+                        instrument: inst,
+                        open: Price(px[0]),
+                        high: Price(px[1]),
+                        low: Price(px[2]),
+                        close: Price(px[3]),
+                        volume,
+                        interval_s,
+                    },
+                );
+            }
+        }
+    }
+    let schema = meta
+        .schema
+        .map_or("mixed schemas".to_string(), |s| s.to_string());
+    let version = head.get(3).copied().unwrap_or_default();
+    Ok(format!(
+        "Databento DBN v{version}, {schema}, {}",
+        meta.dataset
+    ))
+}
+
+/// Counts the decompressed bytes the decoder reads.
+struct Counted {
+    inner: Box<dyn BufRead>,
+    bytes: u64,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+enum Row {
+    Trade {
+        hd: RecordHeader,
+        price: i64,
+        size: u32,
+        id: (u32, u64),
+    },
+    Bar {
+        hd: RecordHeader,
+        px: [i64; 4],
+        volume: u64,
+        interval_s: u32,
+    },
+}
+
+impl Row {
+    fn header(&self) -> &RecordHeader {
+        match self {
+            Row::Trade { hd, .. } | Row::Bar { hd, .. } => hd,
+        }
+    }
+}
+
+fn interval(rt: u8) -> u32 {
+    match rt {
+        rtype::OHLCV_1S => 1,
+        rtype::OHLCV_1M => 60,
+        rtype::OHLCV_1H => 3600,
+        _ => 86_400,
+    }
+}

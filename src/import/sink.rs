@@ -1,0 +1,882 @@
+//! Where every reader puts its rows. Symbols are interned once; each row is checked, then kept
+//! only if it falls on the trading date: rows of earlier days fold into per-day reference
+//! prices as they stream past, so memory stays bounded by the replay being written, not by the
+//! input. At the end the rows are sorted stably by time and exact duplicates dropped.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use super::ImportOptions;
+use super::instruments::MetaTable;
+use super::report::{ImportReport, Reject, Skip};
+use crate::price::Price;
+use crate::replay::bars::BarRow;
+use crate::replay::manifest::InstrumentKind;
+use crate::replay::trades::TradeRow;
+use crate::time::{NANOS_PER_HOUR, UnixNanos, local_to_nanos, to_utc};
+
+/// US sessions are defined in New York time whatever zone the input is written in.
+pub const MARKET_TZ: Tz = chrono_tz::America::New_York;
+/// A row without a vendor id (trade id, sequence number): never taken for a duplicate.
+pub const NO_ID: u64 = 0;
+/// The longest bar a replay holds (a day).
+const MAX_BAR_S: i64 = 86_400;
+/// Futures trade from 18:00 the evening before: shifting by six hours makes the Globex day
+/// a calendar day.
+const FUTURES_SHIFT: i64 = 6 * NANOS_PER_HOUR;
+
+/// A vendor id folded into one number for duplicate detection (FNV-1a; never [`NO_ID`]).
+pub fn vendor_id(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+    }
+    h.max(1)
+}
+
+/// What a symbol name resolved to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sym {
+    Id(u16),
+    /// Not among `--symbols`.
+    NotAsked,
+    Invalid,
+}
+
+/// An instrument met in the input.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub symbol: String,
+    pub kind: InstrumentKind,
+}
+
+impl Seen {
+    fn is_future(&self) -> bool {
+        self.kind == InstrumentKind::Future
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Staged {
+    ts: UnixNanos,
+    price: i64,
+    id: u64,
+    size: u32,
+    line: u32,
+    inst: u16,
+    file: u16,
+    /// Of the pending day after the trading date (see [`Sink::place`]).
+    later: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct StagedBar {
+    bar: BarRow,
+    line: u32,
+    file: u16,
+    later: bool,
+}
+
+/// Where a row goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Keep { later: bool },
+    Skip(Skip),
+}
+
+/// Maps instants to trading days without a time-zone lookup per row: the UTC span of the last
+/// day found is remembered.
+#[derive(Debug, Clone, Copy)]
+struct DayCache {
+    shift: i64,
+    lo: UnixNanos,
+    hi: UnixNanos,
+    day: NaiveDate,
+}
+
+impl DayCache {
+    fn new(shift: i64) -> Self {
+        DayCache {
+            shift,
+            lo: 0,
+            hi: 0,
+            day: NaiveDate::MIN,
+        }
+    }
+
+    fn day_of(&mut self, ts: UnixNanos) -> NaiveDate {
+        if ts >= self.lo && ts < self.hi {
+            return self.day;
+        }
+        let day = to_utc(ts + self.shift)
+            .with_timezone(&MARKET_TZ)
+            .date_naive();
+        let midnight = |d: NaiveDate| {
+            local_to_nanos(MARKET_TZ, d.and_time(NaiveTime::MIN)).unwrap_or(ts) - self.shift
+        };
+        self.lo = midnight(day);
+        self.hi = midnight(day + Duration::days(1));
+        self.day = day;
+        day
+    }
+}
+
+/// New York wall time on `day` as UTC nanoseconds.
+pub fn at(day: NaiveDate, hh: u32, mm: u32) -> UnixNanos {
+    let t = NaiveTime::from_hms_opt(hh, mm, 0).unwrap_or(NaiveTime::MIN);
+    // No US session boundary falls in a daylight-saving gap (those are at 02:00).
+    local_to_nanos(MARKET_TZ, day.and_time(t)).unwrap_or_default()
+}
+
+/// An instrument's trading day on `day`: regular hours for stocks, Globex for futures.
+pub fn day_session(kind: InstrumentKind, day: NaiveDate) -> (UnixNanos, UnixNanos) {
+    if kind == InstrumentKind::Future {
+        (at(day - Duration::days(1), 18, 0), at(day, 17, 0))
+    } else {
+        (at(day, 9, 30), at(day, 16, 0))
+    }
+}
+
+/// The replay's span on `day`: 04:00–20:00, from 18:00 the evening before when futures trade.
+pub fn replay_span(day: NaiveDate, has_future: bool) -> (UnixNanos, UnixNanos) {
+    let start = if has_future {
+        at(day - Duration::days(1), 18, 0)
+    } else {
+        at(day, 4, 0)
+    };
+    (start, at(day, 20, 0))
+}
+
+/// The last day-session price of one instrument on one earlier day.
+#[derive(Debug, Clone, Copy)]
+pub struct PriorPrice {
+    pub ts: UnixNanos,
+    pub price: Price,
+    pub from_bar: bool,
+}
+
+/// An instrument of the replay with what the writer needs to know about its rows.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    pub seen: Seen,
+    /// Greatest common divisor of every price written (1e-9 units).
+    pub price_gcd: i64,
+    /// First print (or first bar's open) on the trading date.
+    pub first: Price,
+    /// The last day-session price of the latest earlier day in the data, and that day.
+    pub prior: Option<(NaiveDate, PriorPrice)>,
+    pub has_bars: bool,
+}
+
+/// Everything read, ready to be written.
+pub struct Output {
+    pub date: NaiveDate,
+    pub has_future: bool,
+    /// In output order; `TradeRow::instrument` and `BarRow::instrument` index this.
+    pub instruments: Vec<Collected>,
+    pub trades: Vec<TradeRow>,
+    pub bars: Vec<BarRow>,
+}
+
+pub struct Sink<'a> {
+    opts: &'a ImportOptions,
+    meta: &'a MetaTable,
+    pub report: ImportReport,
+    files: Vec<String>,
+    file: u16,
+    seen: Vec<Seen>,
+    by_name: HashMap<Vec<u8>, Sym>,
+    by_upper: HashMap<String, u16>,
+    /// The last name resolved and what it resolved to (rows come in runs of one symbol).
+    last_name: Vec<u8>,
+    last_sym: Sym,
+    asked: Option<HashSet<String>>,
+    target: Option<NaiveDate>,
+    /// A day after `target` seen only on an earlier calendar date so far (futures from 18:00).
+    pending: Option<NaiveDate>,
+    trades: Vec<Staged>,
+    bars: Vec<StagedBar>,
+    prior: BTreeMap<(u16, NaiveDate), PriorPrice>,
+    days: [DayCache; 2],
+    sessions: HashMap<(bool, NaiveDate), (UnixNanos, UnixNanos)>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(opts: &'a ImportOptions, meta: &'a MetaTable) -> Self {
+        let asked = (!opts.symbols.is_empty()).then(|| {
+            opts.symbols
+                .iter()
+                .map(|s| s.to_ascii_uppercase())
+                .collect()
+        });
+        Sink {
+            opts,
+            meta,
+            report: ImportReport::default(),
+            files: Vec::new(),
+            file: 0,
+            seen: Vec::new(),
+            by_name: HashMap::new(),
+            by_upper: HashMap::new(),
+            last_name: Vec::new(),
+            last_sym: Sym::Invalid,
+            asked,
+            target: opts.date,
+            pending: None,
+            trades: Vec::new(),
+            bars: Vec::new(),
+            prior: BTreeMap::new(),
+            days: [DayCache::new(0), DayCache::new(FUTURES_SHIFT)],
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// Rows from now on come from `label` (as shown in problems).
+    pub fn begin_file(&mut self, label: &str) {
+        self.file = self.files.len().min(u16::MAX as usize) as u16;
+        self.files.push(label.to_string());
+    }
+
+    /// Resolves a symbol as written in the input; `hint` is the kind the format suggests
+    /// (Databento's CME dataset holds futures).
+    pub fn symbol(&mut self, name: &[u8], hint: Option<InstrumentKind>) -> Sym {
+        // An empty name starts out resolved to `Invalid`, which is right.
+        if self.last_name == name {
+            return self.last_sym;
+        }
+        let sym = match self.by_name.get(name) {
+            Some(&s) => s,
+            None => {
+                let s = self.intern(name, hint);
+                self.by_name.insert(name.to_vec(), s);
+                s
+            }
+        };
+        self.last_name.clear();
+        self.last_name.extend_from_slice(name);
+        self.last_sym = sym;
+        sym
+    }
+
+    fn intern(&mut self, name: &[u8], hint: Option<InstrumentKind>) -> Sym {
+        let Some(symbol) = std::str::from_utf8(name).ok().map(str::trim) else {
+            return Sym::Invalid;
+        };
+        if !valid_symbol(symbol) {
+            return Sym::Invalid;
+        }
+        let upper = symbol.to_ascii_uppercase();
+        if self.asked.as_ref().is_some_and(|a| !a.contains(&upper)) {
+            return Sym::NotAsked;
+        }
+        // The replay treats symbols case-insensitively: `nvda` and `NVDA` are one instrument.
+        if let Some(&id) = self.by_upper.get(&upper) {
+            return Sym::Id(id);
+        }
+        if self.seen.len() >= u16::MAX as usize {
+            return Sym::Invalid;
+        }
+        let kind = self
+            .meta
+            .get(&upper)
+            .and_then(|m| m.kind)
+            .or(self.opts.kind)
+            .or(hint)
+            .unwrap_or_else(|| guess_kind(symbol));
+        let id = self.seen.len() as u16;
+        self.seen.push(Seen {
+            symbol: symbol.to_string(),
+            kind,
+        });
+        self.by_upper.insert(upper, id);
+        Sym::Id(id)
+    }
+
+    /// Counts a row whose symbol could not be used.
+    pub fn bad_symbol(&mut self, line: u64, sym: Sym, name: &[u8]) {
+        match sym {
+            Sym::NotAsked => self.skip(Skip::NotAsked),
+            _ => self.reject(line, Reject::Symbol, "symbol", || {
+                format!(
+                    "{:?} is not a symbol (1-32 of A-Z a-z 0-9 . - _ / ^ =)",
+                    super::fields::shown(name)
+                )
+            }),
+        }
+    }
+
+    pub fn reject(
+        &mut self,
+        line: u64,
+        why: Reject,
+        field: &str,
+        message: impl FnOnce() -> String,
+    ) {
+        self.report.read += 1;
+        self.report.reject(why);
+        let file = self.files.last().map_or("", String::as_str);
+        let sep = if field.is_empty() { "" } else { ": " };
+        self.report
+            .problem(|| format!("{file}:{line}: {field}{sep}{}", message()));
+    }
+
+    pub fn skip(&mut self, why: Skip) {
+        self.report.read += 1;
+        self.report.skip(why, 1);
+    }
+
+    /// Which day `ts` trades on for this instrument.
+    fn trading_day(&mut self, inst: u16, ts: UnixNanos) -> NaiveDate {
+        let future = self.seen[inst as usize].is_future();
+        self.days[future as usize].day_of(ts)
+    }
+
+    /// Where a row of trading `day` at `ts` goes. Without `--date` the trading date is the
+    /// latest day that has a row on its own calendar date: a futures print at 18:30 opens the
+    /// next Globex day, which becomes the replay's date only once that day itself is in the data
+    /// (a Databento UTC-day file of CME data ends at 19:00 New York time).
+    fn place(&mut self, day: NaiveDate, ts: UnixNanos) -> Place {
+        if let Some(d) = self.opts.date {
+            return match day.cmp(&d) {
+                std::cmp::Ordering::Equal => Place::Keep { later: false },
+                std::cmp::Ordering::Less => Place::Skip(Skip::EarlierDay),
+                std::cmp::Ordering::Greater => Place::Skip(Skip::LaterDay),
+            };
+        }
+        if self.target == Some(day) {
+            return Place::Keep { later: false };
+        }
+        if self.target.is_some_and(|t| day < t) {
+            return Place::Skip(Skip::EarlierDay);
+        }
+        if self.days[0].day_of(ts) == day {
+            if let Some(t) = self.target {
+                self.retire(t, false);
+            }
+            match self.pending {
+                Some(p) if p == day => {
+                    self.trades.iter_mut().for_each(|r| r.later = false);
+                    self.bars.iter_mut().for_each(|r| r.later = false);
+                    self.pending = None;
+                }
+                Some(p) if p < day => {
+                    self.retire(p, true);
+                    self.pending = None;
+                }
+                _ => {}
+            }
+            self.target = Some(day);
+            return Place::Keep { later: false };
+        }
+        match self.pending {
+            Some(p) if p == day => Place::Keep { later: true },
+            Some(p) if day < p => Place::Skip(Skip::EarlierDay),
+            Some(p) => {
+                self.retire(p, true);
+                self.pending = Some(day);
+                Place::Keep { later: true }
+            }
+            None => {
+                self.pending = Some(day);
+                Place::Keep { later: true }
+            }
+        }
+    }
+
+    /// The kept rows of `day` (those with this `later` flag) become an earlier day: only their
+    /// reference prices remain.
+    fn retire(&mut self, day: NaiveDate, later: bool) {
+        let trades = std::mem::take(&mut self.trades);
+        let bars = std::mem::take(&mut self.bars);
+        let mut n = 0;
+        for t in trades.iter().filter(|t| t.later == later) {
+            self.fold(t.inst, day, t.ts, Price(t.price), false);
+            n += 1;
+        }
+        for b in bars.iter().filter(|b| b.later == later) {
+            self.fold(b.bar.instrument, day, b.bar.ts, b.bar.close, true);
+            n += 1;
+        }
+        self.report.skip(Skip::EarlierDay, n);
+        self.trades = trades;
+        self.trades.retain(|t| t.later != later);
+        self.bars = bars;
+        self.bars.retain(|b| b.later != later);
+    }
+
+    /// Remembers the last day-session price of `inst` on an earlier `day`.
+    fn fold(&mut self, inst: u16, day: NaiveDate, ts: UnixNanos, price: Price, from_bar: bool) {
+        let future = self.seen[inst as usize].is_future();
+        let kind = self.seen[inst as usize].kind;
+        let (lo, hi) = *self
+            .sessions
+            .entry((future, day))
+            .or_insert_with(|| day_session(kind, day));
+        if ts < lo || ts >= hi {
+            return;
+        }
+        let p = PriorPrice {
+            ts,
+            price,
+            from_bar,
+        };
+        self.prior
+            .entry((inst, day))
+            .and_modify(|old| {
+                if ts >= old.ts {
+                    *old = p;
+                }
+            })
+            .or_insert(p);
+    }
+
+    /// A print. `id` is the vendor's trade id or sequence ([`NO_ID`] when the format has none).
+    pub fn trade(&mut self, line: u64, ts: UnixNanos, inst: u16, price: Price, size: u32, id: u64) {
+        if price.0 <= 0 {
+            return self.reject(line, Reject::Price, "price", || {
+                format!("{price} is not a positive price")
+            });
+        }
+        if size == 0 {
+            return self.reject(line, Reject::Size, "size", || "0 is not positive".into());
+        }
+        let day = self.trading_day(inst, ts);
+        match self.place(day, ts) {
+            Place::Keep { later } => {
+                self.report.read += 1;
+                self.trades.push(Staged {
+                    ts,
+                    price: price.0,
+                    id,
+                    size,
+                    line: line.min(u32::MAX as u64) as u32,
+                    inst,
+                    file: self.file,
+                    later,
+                });
+            }
+            Place::Skip(skip) => {
+                if skip == Skip::EarlierDay {
+                    self.fold(inst, day, ts, price, false);
+                }
+                self.skip(skip);
+            }
+        }
+    }
+
+    /// A bar starting at `ts`; `interval_s` 0 means "infer from the spacing of the bars".
+    pub fn bar(&mut self, line: u64, bar: BarRow) {
+        let BarRow {
+            open,
+            high,
+            low,
+            close,
+            ..
+        } = bar;
+        if let Some((field, p)) = [
+            ("open", open),
+            ("high", high),
+            ("low", low),
+            ("close", close),
+        ]
+        .into_iter()
+        .find(|(_, p)| p.0 <= 0)
+        {
+            return self.reject(line, Reject::Price, field, || {
+                format!("{p} is not a positive price")
+            });
+        }
+        if bar.interval_s as i64 > MAX_BAR_S {
+            let n = bar.interval_s;
+            return self.reject(line, Reject::Bar, "interval_s", || {
+                format!("{n} is not a bar length from 1 to {MAX_BAR_S} seconds")
+            });
+        }
+        if low > high || open < low || open > high || close < low || close > high {
+            return self.reject(line, Reject::Bar, "bar", || {
+                format!("open {open} high {high} low {low} close {close} do not fit together")
+            });
+        }
+        let day = self.trading_day(bar.instrument, bar.ts);
+        match self.place(day, bar.ts) {
+            Place::Keep { later } => {
+                self.report.read += 1;
+                self.bars.push(StagedBar {
+                    bar,
+                    line: line.min(u32::MAX as u64) as u32,
+                    file: self.file,
+                    later,
+                });
+            }
+            Place::Skip(skip) => {
+                if skip == Skip::EarlierDay {
+                    self.fold(bar.instrument, day, bar.ts, close, true);
+                }
+                self.skip(skip);
+            }
+        }
+    }
+
+    /// Sorts, removes duplicates and rows outside the replay, and orders the instruments.
+    /// `None` when no row is left.
+    pub fn finish(mut self) -> (Option<Output>, ImportReport) {
+        // Only evening futures prints: their Globex day is all there is.
+        if self.target.is_none() {
+            self.target = self.pending.take();
+            self.trades.iter_mut().for_each(|r| r.later = false);
+            self.bars.iter_mut().for_each(|r| r.later = false);
+        }
+        let Some(date) = self.target else {
+            return (None, self.report);
+        };
+        let mut trades = std::mem::take(&mut self.trades);
+        let mut bars = std::mem::take(&mut self.bars);
+        let before = trades.len() + bars.len();
+        trades.retain(|t| !t.later);
+        bars.retain(|b| !b.later);
+        self.report
+            .skip(Skip::LaterDay, (before - trades.len() - bars.len()) as u64);
+        let future = |inst: u16| self.seen[inst as usize].is_future();
+        let has_future =
+            trades.iter().any(|t| future(t.inst)) || bars.iter().any(|b| future(b.bar.instrument));
+        let (start, end) = replay_span(date, has_future);
+
+        self.infer_intervals(&mut bars);
+        let before = trades.len() + bars.len();
+        trades.retain(|t| t.ts >= start && t.ts <= end);
+        // A bar is shown when complete: it must end inside the replay too.
+        bars.retain(|b| b.bar.ts >= start && b.bar.visible_at() <= end);
+        self.report.skip(
+            Skip::OutsideSessions,
+            (before - trades.len() - bars.len()) as u64,
+        );
+
+        trades.sort_by_key(|t| t.ts);
+        self.drop_duplicate_trades(&mut trades);
+        bars.sort_by_key(|b| b.bar.ts);
+        self.drop_duplicate_bars(&mut bars);
+
+        let mut has_trades = vec![false; self.seen.len()];
+        for t in &trades {
+            has_trades[t.inst as usize] = true;
+        }
+        let before = bars.len();
+        bars.retain(|b| !has_trades[b.bar.instrument as usize]);
+        self.report
+            .skip(Skip::BarsWithPrints, (before - bars.len()) as u64);
+        let mut shortest = vec![u32::MAX; self.seen.len()];
+        for b in &bars {
+            let s = &mut shortest[b.bar.instrument as usize];
+            *s = (*s).min(b.bar.interval_s);
+        }
+        let before = bars.len();
+        bars.retain(|b| b.bar.interval_s == shortest[b.bar.instrument as usize]);
+        self.report
+            .skip(Skip::CoarserBars, (before - bars.len()) as u64);
+
+        let mut present = vec![false; self.seen.len()];
+        for i in trades
+            .iter()
+            .map(|t| t.inst)
+            .chain(bars.iter().map(|b| b.bar.instrument))
+        {
+            present[i as usize] = true;
+        }
+        let order = self.output_order(&present);
+        let mut remap = vec![u16::MAX; self.seen.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new as u16;
+        }
+        let mut instruments: Vec<Collected> = order
+            .iter()
+            .map(|&old| Collected {
+                seen: self.seen[old].clone(),
+                price_gcd: 0,
+                first: Price::ZERO,
+                prior: self.prior_price(old as u16, date),
+                has_bars: false,
+            })
+            .collect();
+        for t in &trades {
+            let c = &mut instruments[remap[t.inst as usize] as usize];
+            if c.first == Price::ZERO {
+                c.first = Price(t.price);
+            }
+            c.price_gcd = gcd(c.price_gcd, t.price);
+        }
+        for b in &bars {
+            let c = &mut instruments[remap[b.bar.instrument as usize] as usize];
+            if c.first == Price::ZERO {
+                c.first = b.bar.open;
+            }
+            c.has_bars = true;
+            for p in [b.bar.open, b.bar.high, b.bar.low, b.bar.close] {
+                c.price_gcd = gcd(c.price_gcd, p.0);
+            }
+        }
+        self.report.trades = trades.len() as u64;
+        self.report.bars = bars.len() as u64;
+        self.report.instruments = instruments.len();
+        self.report.date = Some(date.to_string());
+        if trades.is_empty() && bars.is_empty() {
+            return (None, self.report);
+        }
+        // Collected in place: the staged rows' memory is reused for the written rows.
+        let trades = trades
+            .into_iter()
+            .map(|t| TradeRow {
+                ts: t.ts,
+                instrument: remap[t.inst as usize],
+                price: Price(t.price),
+                size: t.size,
+            })
+            .collect();
+        let bars = bars
+            .into_iter()
+            .map(|b| BarRow {
+                instrument: remap[b.bar.instrument as usize],
+                ..b.bar
+            })
+            .collect();
+        let out = Output {
+            date,
+            has_future,
+            instruments,
+            trades,
+            bars,
+        };
+        (Some(out), self.report)
+    }
+
+    fn prior_price(&self, inst: u16, date: NaiveDate) -> Option<(NaiveDate, PriorPrice)> {
+        self.prior
+            .range((inst, NaiveDate::MIN)..(inst, date))
+            .next_back()
+            .map(|(&(_, day), &p)| (day, p))
+    }
+
+    /// Instruments named in the metadata file come first, in its order; the rest by symbol.
+    fn output_order(&self, present: &[bool]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.seen.len()).filter(|&i| present[i]).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| {
+                let upper = self.seen[i].symbol.to_ascii_uppercase();
+                (self.meta.position(&upper).unwrap_or(usize::MAX), upper)
+            };
+            key(a).cmp(&key(b))
+        });
+        order
+    }
+
+    /// Drops rows equal to an earlier row in time, symbol, price, size and vendor id (rows
+    /// without an id are never duplicates: two real prints can look alike).
+    fn drop_duplicate_trades(&mut self, rows: &mut Vec<Staged>) {
+        let key = |r: &Staged| (r.inst, r.price, r.size, r.id);
+        let mut kept = 0;
+        let mut run = 0;
+        let mut seen: HashMap<(u16, i64, u32, u64), usize> = HashMap::new();
+        for i in 0..rows.len() {
+            let r = rows[i];
+            if kept == 0 || rows[kept - 1].ts != r.ts {
+                run = kept;
+                seen.clear();
+            }
+            let dup = if r.id == NO_ID {
+                None
+            } else if kept - run <= 16 {
+                rows[run..kept]
+                    .iter()
+                    .position(|k| key(k) == key(&r))
+                    .map(|p| run + p)
+            } else {
+                if seen.is_empty() {
+                    for (j, k) in rows[run..kept].iter().enumerate() {
+                        seen.entry(key(k)).or_insert(run + j);
+                    }
+                }
+                seen.get(&key(&r)).copied()
+            };
+            match dup {
+                Some(first) => {
+                    let first = rows[first];
+                    self.report.skip(Skip::Duplicate, 1);
+                    self.duplicate_problem(r.file, r.line, first.file, first.line);
+                }
+                None => {
+                    if !seen.is_empty() {
+                        seen.entry(key(&r)).or_insert(kept);
+                    }
+                    rows[kept] = r;
+                    kept += 1;
+                }
+            }
+        }
+        rows.truncate(kept);
+    }
+
+    /// Two bars of one instrument with the same start: the first is kept; an identical second
+    /// is a duplicate, a different one is rejected.
+    fn drop_duplicate_bars(&mut self, rows: &mut Vec<StagedBar>) {
+        let mut kept = 0;
+        let mut run = 0;
+        for i in 0..rows.len() {
+            let r = rows[i];
+            if kept == 0 || rows[kept - 1].bar.ts != r.bar.ts {
+                run = kept;
+            }
+            let same = rows[run..kept]
+                .iter()
+                .find(|k| k.bar.instrument == r.bar.instrument)
+                .copied();
+            match same {
+                Some(first) if first.bar == r.bar => {
+                    self.report.skip(Skip::Duplicate, 1);
+                    self.duplicate_problem(r.file, r.line, first.file, first.line);
+                }
+                Some(first) => {
+                    // Counted as read already; now rejected instead of kept.
+                    self.report.reject(Reject::Bar);
+                    let (f, l) = (&self.files[r.file as usize], r.line);
+                    let of = self.origin(first.file, first.line, r.file);
+                    self.report.problem(|| {
+                        format!("{f}:{l}: bar: another bar of the same instrument starts at the same time ({of})")
+                    });
+                }
+                None => {
+                    rows[kept] = r;
+                    kept += 1;
+                }
+            }
+        }
+        rows.truncate(kept);
+    }
+
+    fn origin(&self, file: u16, line: u32, from: u16) -> String {
+        if file == from {
+            format!("line {line}")
+        } else {
+            format!("{}:{line}", self.files[file as usize])
+        }
+    }
+
+    fn duplicate_problem(&mut self, file: u16, line: u32, first_file: u16, first_line: u32) {
+        let f = &self.files[file as usize];
+        let of = self.origin(first_file, first_line, file);
+        self.report
+            .problem(|| format!("{f}:{line}: row: exact duplicate of {of} (skipped)"));
+    }
+
+    /// Bars read without an interval take the smallest spacing between an instrument's bars
+    /// (60 s when it has a single bar).
+    fn infer_intervals(&mut self, bars: &mut [StagedBar]) {
+        let mut last: HashMap<u16, UnixNanos> = HashMap::new();
+        let mut gap: BTreeMap<u16, i64> = BTreeMap::new();
+        for b in bars.iter().filter(|b| b.bar.interval_s == 0) {
+            let i = b.bar.instrument;
+            if let Some(prev) = last.insert(i, b.bar.ts)
+                && b.bar.ts > prev
+            {
+                let g = gap.entry(i).or_insert(i64::MAX);
+                *g = (*g).min(b.bar.ts - prev);
+            }
+        }
+        for b in bars.iter_mut().filter(|b| b.bar.interval_s == 0) {
+            let g = gap
+                .get(&b.bar.instrument)
+                .copied()
+                .unwrap_or(60 * 1_000_000_000);
+            b.bar.interval_s = (g / 1_000_000_000).clamp(1, MAX_BAR_S) as u32;
+        }
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+    // Most prices are already multiples of the divisor found so far.
+    if a != 0 && b % a == 0 {
+        return a as i64;
+    }
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a as i64
+}
+
+/// What the replay format accepts as a symbol.
+pub fn valid_symbol(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'/' | b'^' | b'=')
+        })
+}
+
+/// Root of an E-mini or Micro E-mini Nasdaq-100 / S&P 500 contract (`NQH25`, `ESZ4`,
+/// `MNQ.c.0`), whose tick is 0.25.
+pub fn quarter_tick_root(symbol: &str) -> Option<&'static str> {
+    let upper = symbol.to_ascii_uppercase();
+    ["MNQ", "MES", "NQ", "ES"].into_iter().find(|root| {
+        upper.strip_prefix(root).is_some_and(|rest| {
+            let b = rest.as_bytes();
+            b.first() == Some(&b'.')
+                || (b.len() >= 2
+                    && b"FGHJKMNQUVXZ".contains(&b[0])
+                    && b[1..].iter().all(u8::is_ascii_digit))
+        })
+    })
+}
+
+fn guess_kind(symbol: &str) -> InstrumentKind {
+    if quarter_tick_root(symbol).is_some() {
+        InstrumentKind::Future
+    } else {
+        InstrumentKind::Stock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn futures_roots() {
+        assert_eq!(quarter_tick_root("NQH25"), Some("NQ"));
+        assert_eq!(quarter_tick_root("ESZ4"), Some("ES"));
+        assert_eq!(quarter_tick_root("MNQ.c.0"), Some("MNQ"));
+        assert_eq!(quarter_tick_root("MESM5"), Some("MES"));
+        assert_eq!(quarter_tick_root("ESTC"), None);
+        assert_eq!(quarter_tick_root("ES"), None);
+        assert_eq!(quarter_tick_root("NVDA"), None);
+    }
+
+    #[test]
+    fn trading_days() {
+        let d = NaiveDate::from_ymd_opt(2025, 1, 27).unwrap();
+        let mut stocks = DayCache::new(0);
+        let mut futures = DayCache::new(FUTURES_SHIFT);
+        let sun_evening = at(d - Duration::days(1), 18, 0);
+        assert_eq!(stocks.day_of(sun_evening), d - Duration::days(1));
+        assert_eq!(futures.day_of(sun_evening), d);
+        assert_eq!(futures.day_of(at(d, 16, 59)), d);
+        assert_eq!(futures.day_of(at(d, 18, 0)), d + Duration::days(1));
+        assert_eq!(stocks.day_of(at(d, 23, 59)), d);
+    }
+
+    #[test]
+    fn gcds() {
+        assert_eq!(gcd(0, 124_800_000_000), 124_800_000_000);
+        assert_eq!(gcd(10_000_000, 124_810_000_000), 10_000_000);
+        assert_eq!(gcd(10_000_000, 124_817_600_000), 400_000);
+    }
+
+    #[test]
+    fn vendor_ids_are_never_the_no_id_value() {
+        assert_ne!(vendor_id(&[b"1"]), NO_ID);
+        assert_ne!(vendor_id(&[b"1", b"2"]), vendor_id(&[b"12"]));
+    }
+}
