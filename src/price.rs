@@ -178,6 +178,27 @@ pub enum PriceError {
     NotFinite,
 }
 
+/// A signed decimal integer from raw bytes (a CSV field), without allocating or going through
+/// UTF-8 validation.
+pub fn parse_int(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
+    }
+    Some(if neg { -v } else { v })
+}
+
 fn parse_decimal(s: &str) -> Result<Price, PriceError> {
     if s.is_empty() {
         return Err(PriceError::Empty);

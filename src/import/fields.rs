@@ -17,25 +17,8 @@ pub fn shown(b: &[u8]) -> String {
     }
 }
 
-/// A signed decimal integer.
-pub fn parse_i64(b: &[u8]) -> Option<i64> {
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
-    }
-    Some(if neg { -v } else { v })
-}
+/// A signed decimal integer (shared with the replay loader).
+pub use crate::price::parse_int as parse_i64;
 
 /// An unsigned decimal integer (up to `u64::MAX`, e.g. DBN's undefined timestamp).
 pub fn parse_u64(b: &[u8]) -> Option<u64> {

@@ -9,10 +9,8 @@
 //! `ts_event` is the bar's start (UTC ns). A bar becomes visible to the replay only when it is
 //! complete, at `ts_event + interval_s`: nothing inside a bar is known before it closes.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
-
-use flate2::{Compression, GzBuilder};
 
 use crate::price::Price;
 use crate::time::UnixNanos;
@@ -56,24 +54,11 @@ pub fn write(
     symbols: &[String],
     decimals: &[u32],
 ) -> std::io::Result<()> {
-    let f = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut enc =
-            BufWriter::with_capacity(1 << 16, GzBuilder::new().write(f, Compression::new(6)));
-        write_rows(&mut enc, rows, symbols, decimals)?;
-        enc.into_inner()
-            .map_err(|e| e.into_error())?
-            .finish()?
-            .flush()
-    } else {
-        let mut f = f;
-        write_rows(&mut f, rows, symbols, decimals)?;
-        f.flush()
-    }
+    super::trades::write_text(path, |out| write_rows(out, rows, symbols, decimals))
 }
 
 fn write_rows(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     rows: &[BarRow],
     symbols: &[String],
     decimals: &[u32],

@@ -15,7 +15,7 @@ use super::json_lines::{array_element_lines, key_line};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, HeadlineRecord, Manifest};
 use super::trades::{self, HEADER};
 use crate::engine::store::{Headline, InstrumentInfo, Phase, Store, StoreBuilder};
-use crate::price::{Price, decimals_of};
+use crate::price::{Price, decimals_of, parse_int};
 use crate::text::{has_control, sanitize};
 use crate::time::{UnixNanos, parse_rfc3339};
 
@@ -881,7 +881,7 @@ fn load_trades(
             Ok(None) | Err(true) => break,
             Err(false) => continue,
         };
-        let Some(ts) = parse_i64(&rec[0]) else {
+        let Some(ts) = parse_int(&rec[0]) else {
             p.add(
                 &path,
                 line,
@@ -913,7 +913,7 @@ fn load_trades(
         ) else {
             continue;
         };
-        let size = match parse_i64(&rec[3]) {
+        let size = match parse_int(&rec[3]) {
             Some(v) if v > 0 && v <= u32::MAX as i64 => v as u32,
             _ => {
                 p.add(
@@ -971,7 +971,7 @@ fn load_bars(path: &Path, ctx: &Context, traded: &[bool], b: &mut StoreBuilder, 
             Ok(None) | Err(true) => break,
             Err(false) => continue,
         };
-        let Some(ts) = parse_i64(&rec[0]) else {
+        let Some(ts) = parse_int(&rec[0]) else {
             p.add(
                 path,
                 line,
@@ -1018,7 +1018,7 @@ fn load_bars(path: &Path, ctx: &Context, traded: &[bool], b: &mut StoreBuilder, 
             );
             ok = false;
         }
-        let volume = parse_i64(&rec[6]).filter(|v| *v >= 0).map(|v| v as u64);
+        let volume = parse_int(&rec[6]).filter(|v| *v >= 0).map(|v| v as u64);
         if volume.is_none() {
             p.add(
                 path,
@@ -1028,7 +1028,7 @@ fn load_bars(path: &Path, ctx: &Context, traded: &[bool], b: &mut StoreBuilder, 
             );
             ok = false;
         }
-        let secs = parse_i64(&rec[7])
+        let secs = parse_int(&rec[7])
             .filter(|v| (1..=86_400).contains(v))
             .map(|v| v as u32);
         match secs {
@@ -1107,23 +1107,4 @@ fn csv_error_text(e: &csv::Error) -> String {
         csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
         _ => sanitize(&e.to_string()),
     }
-}
-
-/// Integer parse without allocating or going through UTF-8 validation.
-fn parse_i64(b: &[u8]) -> Option<i64> {
-    let (neg, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
-    }
-    Some(if neg { -v } else { v })
 }

@@ -44,33 +44,41 @@ pub fn open(path: &Path) -> std::io::Result<Box<dyn Read>> {
     })
 }
 
-/// Writes rows (already sorted) to `path`; gzip when the name ends in `.gz`. The gzip header
-/// carries no time or name, so the same rows always give the same bytes.
+/// Writes rows (already sorted) to `path`; gzip when the name ends in `.gz`.
 pub fn write(
     path: &Path,
     rows: &[TradeRow],
     symbols: &[String],
     decimals: &[u32],
 ) -> std::io::Result<()> {
+    write_text(path, |out| write_rows(out, rows, symbols, decimals))
+}
+
+/// Creates `path` and lets `fill` write text into it, gzip-compressed when the name ends in
+/// `.gz`. The gzip header carries no time or name, so the same text always gives the same bytes.
+pub fn write_text(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let f = BufWriter::with_capacity(1 << 20, File::create(path)?);
     if path.extension().is_some_and(|e| e == "gz") {
         // Buffer above the encoder too: small writes straight into it are slow.
         let mut enc =
             BufWriter::with_capacity(1 << 16, GzBuilder::new().write(f, Compression::new(6)));
-        write_rows(&mut enc, rows, symbols, decimals)?;
+        fill(&mut enc)?;
         enc.into_inner()
             .map_err(|e| e.into_error())?
             .finish()?
             .flush()
     } else {
         let mut f = f;
-        write_rows(&mut f, rows, symbols, decimals)?;
+        fill(&mut f)?;
         f.flush()
     }
 }
 
 fn write_rows(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     rows: &[TradeRow],
     symbols: &[String],
     decimals: &[u32],
