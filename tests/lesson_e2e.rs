@@ -2,129 +2,18 @@
 //! `--lesson assets/lessons/deepseek-2025-01-27.json`. The first stop's question appears with
 //! the clock at its time; the key reveals an answer whose figures equal the snapshot's.
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+#[path = "common/pty.rs"]
+mod pty;
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::time::Duration;
+
+use pty::{ROWS, Session};
 use tapedeck::cli::snapshot::round_pct;
 use tapedeck::replay;
 use tapedeck::time::parse_user_time;
 
-const ROWS: u16 = 30;
-const COLS: u16 = 100;
 const STARTUP: Duration = Duration::from_secs(90);
 const STEP: Duration = Duration::from_secs(30);
-
-struct Session {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    screen: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn MasterPty + Send>,
-    _dirs: Vec<tempfile::TempDir>,
-}
-
-impl Session {
-    fn start(args: &[&str]) -> Session {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_tapedeck"));
-        if let Some(dir) = std::env::var_os("TAPEDECK_TEST_REPLAY") {
-            cmd.arg(dir);
-        }
-        cmd.args(args);
-        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("NO_COLOR");
-        cmd.env_remove("TAPEDECK_KEYS");
-        let config = tempfile::tempdir().unwrap();
-        let data = tempfile::tempdir().unwrap();
-        cmd.env("XDG_CONFIG_HOME", config.path());
-        // Notes go to a scratch file, never into the bundled replay's folder.
-        cmd.env("TAPEDECK_NOTES", data.path().join("notes.json"));
-        let child = pair.slave.spawn_command(cmd).expect("spawn tapedeck");
-        drop(pair.slave);
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            ROWS.try_into().unwrap(),
-            COLS.try_into().unwrap(),
-            0,
-        )));
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let sink = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 16384];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
-        Session {
-            child,
-            writer,
-            screen,
-            _master: pair.master,
-            _dirs: vec![config, data],
-        }
-    }
-
-    fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    fn row(&self, r: u16) -> String {
-        self.text()
-            .lines()
-            .nth(r as usize)
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    fn wait_for(&self, what: &str, timeout: Duration, ok: impl Fn(&Session) -> bool) {
-        let until = Instant::now() + timeout;
-        while Instant::now() < until {
-            if ok(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("timed out waiting for {what}; screen:\n{}", self.text());
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn exit_code(&mut self, timeout: Duration) -> u32 {
-        let until = Instant::now() + timeout;
-        while Instant::now() < until {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.exit_code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        panic!("tapedeck did not exit; screen:\n{}", self.text());
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
 
 #[test]
 fn the_bundled_lesson_stops_at_its_first_question_and_reveals_live_figures() {
@@ -145,7 +34,11 @@ fn the_bundled_lesson_stops_at_its_first_question_and_reveals_live_figures() {
     };
     let last = snap.instruments[nq].last.unwrap().display(2).to_string();
 
-    let mut s = Session::start(&["--lesson", "assets/lessons/deepseek-2025-01-27.json"]);
+    let mut s = Session::start(
+        None,
+        &["--lesson", "assets/lessons/deepseek-2025-01-27.json"],
+        &[],
+    );
     s.wait_for("the first question", STARTUP, |s| {
         s.text().contains("Asian markets have been open")
     });
@@ -209,6 +102,7 @@ fn the_bundled_lesson_stops_at_its_first_question_and_reveals_live_figures() {
     );
     s.send("q");
     assert_eq!(s.exit_code(STEP), 0);
+    s.assert_terminal_restored();
 }
 
 #[test]
@@ -220,8 +114,9 @@ fn a_bad_lesson_is_reported_with_file_and_line_before_the_screen_changes() {
         "{\n  \"title\": \"Broken\",\n  \"steps\": [\n    {\"seek\": \"09:30\"},\n    {\"select\": \"NOPE\"}\n  ]\n}\n",
     )
     .unwrap();
-    let mut s = Session::start(&["--lesson", file.to_str().unwrap()]);
+    let mut s = Session::start(None, &["--lesson", file.to_str().unwrap()], &[]);
     assert_ne!(s.exit_code(STARTUP), 0);
+    s.assert_terminal_restored();
     let text = s.text();
     let want = format!("{}:5: steps[1].select: no symbol \"NOPE\"", file.display());
     assert!(text.replace('\n', "").contains(&want), "{text}");
