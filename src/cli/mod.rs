@@ -1,6 +1,7 @@
 //! The command line: a thin shell over the engine. Each subcommand lives in its own file.
 
 pub mod bench;
+pub mod bench_import;
 pub mod import;
 pub mod info;
 pub mod snapshot;
@@ -118,6 +119,9 @@ pub enum Command {
         #[arg(long)]
         from_disk: bool,
     },
+    /// Time importing generated Polygon CSV and DBN.zst trades against polars, DuckDB and the
+    /// bare DBN decode loop; reopen-to-first-frame time and resident bytes per print.
+    BenchImport(bench_import::BenchImportArgs),
     /// Import vendor files (Databento DBN/CSV/JSON, Polygon flat files, CSV, Parquet) into a
     /// replay folder.
     Import {
@@ -199,6 +203,7 @@ pub fn run(command: Command) -> Result<i32> {
             queries,
             from_disk,
         } => bench::run(prints, instruments, queries, from_disk).map(|_| 0),
+        Command::BenchImport(args) => bench_import::run(args),
         Command::Import { args } => import::run(*args),
         Command::Export {
             replay,
