@@ -1,7 +1,7 @@
 //! Big text for a projector: the 8×8 bitmap font of `font8x8` drawn with block characters,
 //! either two pixel rows per cell (8 columns × 4 rows a character) or 2×2 pixels per cell
 //! with quadrant blocks (4 × 4). Only ASCII has glyphs; `−` is drawn as `-`.
-//! (tui-big-text does the same but needs Rust 1.88; this crate promises 1.85.)
+//! (tui-big-text offers the same; the two sizes presenter mode needs did not justify the dependency.)
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
