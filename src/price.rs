@@ -112,7 +112,7 @@ impl fmt::Display for PriceDisplay {
         let int = abs / SCALE as u64;
         let mut frac = abs % SCALE as u64;
         let mut digits = SCALE_DIGITS;
-        while digits > self.min_decimals && frac % 10 == 0 {
+        while digits > self.min_decimals && frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }

@@ -56,7 +56,7 @@ pub fn generate_rows(prints: usize, instruments: usize, seed: u64) -> Vec<TradeR
             _ => tick,
         };
         prices[i] = (prices[i] + delta).max(tick);
-        let size = 1 + ((r >> 8) % 500) as u32 * if (r >> 20) % 50 == 0 { 40 } else { 1 };
+        let size = 1 + ((r >> 8) % 500) as u32 * if (r >> 20).is_multiple_of(50) { 40 } else { 1 };
         rows.push(TradeRow {
             ts,
             instrument: i as u16,

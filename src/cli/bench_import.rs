@@ -177,7 +177,7 @@ fn put_price(buf: &mut Vec<u8>, cents: u64) {
     if c != 0 {
         buf.push(b'.');
         buf.push(b'0' + (c / 10) as u8);
-        if c % 10 != 0 {
+        if !c.is_multiple_of(10) {
             buf.push(b'0' + (c % 10) as u8);
         }
     }
@@ -262,7 +262,7 @@ pub fn write_dbn_zst(path: &Path, rows: &[TradeRow], instruments: usize) -> Resu
         price: r.price.0,
         size: r.size,
         action: b'T' as std::ffi::c_char,
-        side: if seq % 2 == 0 { b'A' } else { b'B' } as std::ffi::c_char,
+        side: if seq.is_multiple_of(2) { b'A' } else { b'B' } as std::ffi::c_char,
         flags: FlagSet::default(),
         depth: 0,
         ts_recv: r.ts as u64 + 1_000,
