@@ -357,20 +357,7 @@ fn record(f: &Fields, line: u64, ctx: &Ctx, sink: &mut Sink) {
             rtype::OHLCV_1H => 3600,
             _ => 86_400,
         };
-        let [open, high, low, close] = px;
-        return sink.bar(
-            line,
-            BarRow {
-                ts,
-                instrument: inst,
-                open,
-                high,
-                low,
-                close,
-                volume,
-                interval_s,
-            },
-        );
+        return sink.bar(line, BarRow::from_ohlc(ts, inst, px, volume, interval_s));
     }
     let Some(p) = price(sink, PRICE) else { return };
     let size = match parse_size(f[SIZE]) {

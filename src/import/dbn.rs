@@ -173,16 +173,7 @@ pub fn read(
                 }
                 sink.bar(
                     n,
-                    BarRow {
-                        ts,
-                        instrument: inst,
-                        open: Price(px[0]),
-                        high: Price(px[1]),
-                        low: Price(px[2]),
-                        close: Price(px[3]),
-                        volume,
-                        interval_s,
-                    },
+                    BarRow::from_ohlc(ts, inst, px.map(Price), volume, interval_s),
                 );
             }
         }

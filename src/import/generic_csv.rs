@@ -319,19 +319,9 @@ pub fn read(
                         continue;
                     }
                 };
-                let [open, high, low, close] = px;
                 sink.bar(
                     line,
-                    BarRow {
-                        ts,
-                        instrument: inst,
-                        open,
-                        high,
-                        low,
-                        close,
-                        volume: vol,
-                        interval_s: c.bar_interval.unwrap_or(0),
-                    },
+                    BarRow::from_ohlc(ts, inst, px, vol, c.bar_interval.unwrap_or(0)),
                 );
             }
         }

@@ -451,20 +451,7 @@ fn row(
                 Some(Some(Value::I(v))) if *v > 0 => (*v).min(u32::MAX as i64) as u32,
                 _ => o.bar_interval.unwrap_or(0),
             };
-            let [open, high, low, close] = px;
-            sink.bar(
-                line,
-                BarRow {
-                    ts,
-                    instrument: inst,
-                    open,
-                    high,
-                    low,
-                    close,
-                    volume: vol,
-                    interval_s,
-                },
-            );
+            sink.bar(line, BarRow::from_ohlc(ts, inst, px, vol, interval_s));
         }
     }
 }

@@ -143,20 +143,7 @@ pub fn read_minute(
                 continue;
             }
         };
-        let [open, high, low, close] = px;
-        sink.bar(
-            line,
-            BarRow {
-                ts,
-                instrument: inst,
-                open,
-                high,
-                low,
-                close,
-                volume: vol,
-                interval_s,
-            },
-        );
+        sink.bar(line, BarRow::from_ohlc(ts, inst, px, vol, interval_s));
     }
     Ok(if day_file {
         "Polygon day aggregates flat file"

@@ -40,6 +40,26 @@ pub struct BarRow {
 }
 
 impl BarRow {
+    /// A bar from its start, instrument, `[open, high, low, close]`, volume and length.
+    pub fn from_ohlc(
+        ts: UnixNanos,
+        instrument: u16,
+        [open, high, low, close]: [Price; 4],
+        volume: u64,
+        interval_s: u32,
+    ) -> BarRow {
+        BarRow {
+            ts,
+            instrument,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            interval_s,
+        }
+    }
+
     /// When the bar is complete and may be shown.
     pub fn visible_at(&self) -> UnixNanos {
         self.ts + self.interval_s as i64 * crate::time::NANOS_PER_SEC

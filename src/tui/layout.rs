@@ -58,22 +58,10 @@ pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
         let top_h = part(body.height, 2, 5);
         let top = Rect::new(body.x, body.y, body.width, top_h);
         let heat_w = part(top.width, 50, 100);
+        let (heat, news) = split_at(top, heat_w);
         vec![
-            (
-                Pane::Heatmap,
-                Rect {
-                    width: heat_w,
-                    ..top
-                },
-            ),
-            (
-                Pane::News,
-                Rect {
-                    x: top.x + heat_w,
-                    width: top.width - heat_w,
-                    ..top
-                },
-            ),
+            (Pane::Heatmap, heat),
+            (Pane::News, news),
             (
                 Pane::Study,
                 Rect::new(body.x, body.y + top_h, body.width, body.height - top_h),
@@ -85,23 +73,8 @@ pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
         let bottom = Rect::new(body.x, body.y + top_h, body.width, body.height - top_h);
         let full = area.width >= FULL_WIDTH && area.height >= FULL_HEIGHT;
         let heat_w = part(top.width, if full { 60 } else { 55 }, 100);
-        let mut panes = vec![
-            (
-                Pane::Heatmap,
-                Rect {
-                    width: heat_w,
-                    ..top
-                },
-            ),
-            (
-                Pane::News,
-                Rect {
-                    x: top.x + heat_w,
-                    width: top.width - heat_w,
-                    ..top
-                },
-            ),
-        ];
+        let (heat, news) = split_at(top, heat_w);
+        let mut panes = vec![(Pane::Heatmap, heat), (Pane::News, news)];
         if full {
             let tape_w = part(bottom.width, 22, 100).clamp(38, 44);
             let chart_w = part(bottom.width - tape_w, 50, 100);
@@ -161,6 +134,19 @@ pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
         panes,
         too_small: false,
     }
+}
+
+/// `r` cut into a left part `width` wide and the rest.
+fn split_at(r: Rect, width: u16) -> (Rect, Rect) {
+    let width = width.min(r.width);
+    (
+        Rect { width, ..r },
+        Rect {
+            x: r.x + width,
+            width: r.width - width,
+            ..r
+        },
+    )
 }
 
 #[cfg(test)]
