@@ -189,52 +189,78 @@ pub fn parse_int(b: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    let mut v: i64 = 0;
-    for &d in digits {
+    let v = i64::try_from(parse_digits(digits)?).ok()?;
+    Some(if neg { -v } else { v })
+}
+
+/// ASCII digits (1 to 19 of them, so no overflow is possible) as a number; `None` if any byte is
+/// not a digit. Eight digits at a time (SWAR): timestamps of 19 digits are in every row of the
+/// files tapedeck reads.
+pub fn parse_digits(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let head = b.len() % 8;
+    let mut v: u64 = 0;
+    for &d in &b[..head] {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
+        v = v * 10 + (d - b'0') as u64;
     }
-    Some(if neg { -v } else { v })
+    for chunk in b[head..].chunks_exact(8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        // Every byte in '0'..='9': high nibble 3, and adding 6 does not carry past 9.
+        let digits = word.wrapping_sub(0x3030_3030_3030_3030);
+        let carry = word.wrapping_add(0x0606_0606_0606_0606);
+        if (word & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
+            || (carry & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
+        {
+            return None;
+        }
+        // Pairs, then quads, then the eight digits (first digit in the lowest byte).
+        let pairs = (digits.wrapping_mul(10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FF;
+        let quads = (pairs.wrapping_mul(100) + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+        let eight = (quads.wrapping_mul(10_000) + (quads >> 32)) & 0xFFFF_FFFF;
+        v = v * 100_000_000 + eight;
+    }
+    Some(v)
 }
 
 fn parse_decimal(s: &str) -> Result<Price, PriceError> {
     if s.is_empty() {
         return Err(PriceError::Empty);
     }
-    let lower = s.to_ascii_lowercase();
-    if lower == "nan" || lower.contains("inf") {
-        return Err(PriceError::NotFinite);
-    }
     let (neg, body) = match s.as_bytes()[0] {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (int_part, frac_part) = match body.find('.') {
+    let (int_part, frac_part) = match body.as_bytes().iter().position(|&b| b == b'.') {
         Some(i) => (&body[..i], &body[i + 1..]),
         None => (body, ""),
     };
-    if int_part.is_empty() && frac_part.is_empty() {
-        return Err(PriceError::Syntax);
-    }
-    if !int_part.bytes().all(|b| b.is_ascii_digit())
-        || !frac_part.bytes().all(|b| b.is_ascii_digit())
-    {
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty()) || !digits(int_part) || !digits(frac_part) {
+        // Only text that is not a number can be NaN or infinity (no allocation on the way).
+        let inf = s
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"inf"));
+        if s.eq_ignore_ascii_case("nan") || inf {
+            return Err(PriceError::NotFinite);
+        }
         return Err(PriceError::Syntax);
     }
     let frac_trimmed = frac_part.trim_end_matches('0');
     if frac_trimmed.len() > SCALE_DIGITS as usize {
         return Err(PriceError::TooPrecise);
     }
-    let mut int: i64 = 0;
-    for b in int_part.bytes() {
-        int = int
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((b - b'0') as i64))
-            .ok_or(PriceError::OutOfRange)?;
-    }
+    let int = match int_part.len() {
+        0 => 0,
+        1..=18 => parse_digits(int_part.as_bytes()).ok_or(PriceError::Syntax)? as i64,
+        _ => return Err(PriceError::OutOfRange),
+    };
     let mut frac: i64 = 0;
     for i in 0..SCALE_DIGITS as usize {
         let d = frac_trimmed
@@ -290,6 +316,44 @@ impl<'de> serde::Deserialize<'de> for Price {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_parse_as_the_standard_library_does() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 19) as usize + 1;
+            let text = format!("{:019}", x % 10_000_000_000_000_000_000);
+            let t = &text[19 - len..];
+            assert_eq!(parse_digits(t.as_bytes()), t.parse::<u64>().ok(), "{t}");
+        }
+        for bad in [
+            "",
+            "12345678x",
+            "1234567/",
+            "1234567:",
+            "12 45678",
+            "-1",
+            "12345678901234567890",
+        ] {
+            assert_eq!(parse_digits(bad.as_bytes()), None, "{bad:?}");
+        }
+        assert_eq!(
+            parse_digits(b"9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        assert_eq!(parse_digits(b"0000000000000000001"), Some(1));
+        // Bytes just outside '0'..='9' in every position of an eight-digit chunk.
+        for pos in 0..8 {
+            for b in [b'/', b':', b'0' + 0x80, b'0' - 0x10, 0xFF] {
+                let mut t = *b"12345678";
+                t[pos] = b;
+                assert_eq!(parse_digits(&t), None, "{t:?}");
+            }
+        }
+    }
 
     #[test]
     fn parses_and_prints_exactly() {

@@ -35,9 +35,10 @@ fn a_cached_store_answers_exactly_like_the_text_one() {
         &cache_file,
         &source(&manifest, &trades),
         text.store.all_series(),
+        false,
     )
     .unwrap();
-    let series = cache::read(&cache_file, &source(&manifest, &trades), 3).unwrap();
+    let series = cache::read(&cache_file, &source(&manifest, &trades), 3, None).unwrap();
     assert!(
         series
             .iter()
@@ -63,10 +64,11 @@ fn stale_and_damaged_caches_are_refused() {
             &cache_file,
             &source(&manifest, &trades),
             text.store.all_series(),
+            false,
         )
         .unwrap()
     };
-    let read = |m: &[u8]| cache::read(&cache_file, &source(m, &trades), 3).map(|_| ());
+    let read = |m: &[u8]| cache::read(&cache_file, &source(m, &trades), 3, None).map(|_| ());
 
     write();
     assert_eq!(read(&manifest), Ok(()));
@@ -126,4 +128,60 @@ fn the_bundled_replay_is_cached_then_mapped() {
         assert_eq!(x.sectors, y.sectors);
     }
     assert_eq!(first.store.gaps, second.store.gaps);
+}
+
+#[test]
+fn a_binary_replay_caches_only_what_it_derives_and_maps_its_own_columns() {
+    let f = write_columns(&basic_rows());
+    let dir = f.path();
+    let loaded = replay::load_uncached(&dir).unwrap();
+    let manifest = std::fs::read(dir.join("replay.json")).unwrap();
+    let prints = dir.join("trades.tdcol");
+    let cache_file = dir.join("c.tdc");
+    cache::write(
+        &cache_file,
+        &source(&manifest, &prints),
+        loaded.store.all_series(),
+        true,
+    )
+    .unwrap();
+    // No prints in the cache: smaller than the prints file's columns alone.
+    let cached = std::fs::metadata(&cache_file).unwrap().len();
+    let columns = replay::columns::ColumnsFile::open(&prints).unwrap();
+    let raw = || -> Vec<cache::RawColumns> {
+        columns
+            .instruments
+            .iter()
+            .map(|m| (m.ts.clone(), m.price.clone(), m.size.clone()))
+            .collect()
+    };
+    let series = cache::read(&cache_file, &source(&manifest, &prints), 3, Some(raw())).unwrap();
+    for (s, t) in series.iter().zip(loaded.store.all_series()) {
+        assert_eq!(&s.ts[..], &t.ts[..]);
+        assert_eq!(&s.price[..], &t.price[..]);
+        assert_eq!(&s.size[..], &t.size[..]);
+        assert!(format!("{:?}", s.ts).contains("mapped"));
+    }
+    let text = write(&basic_rows());
+    let full = replay::load_uncached(&text.path()).unwrap();
+    let full_file = text.path().join("c.tdc");
+    cache::write(
+        &full_file,
+        &source(&manifest, &text.path().join("trades.csv")),
+        full.store.all_series(),
+        false,
+    )
+    .unwrap();
+    assert!(cached < std::fs::metadata(&full_file).unwrap().len());
+    // Without the prints file's columns (or with the wrong ones) the cache is not used.
+    assert!(matches!(
+        cache::read(&cache_file, &source(&manifest, &prints), 3, None),
+        Err(Miss::Stale(_))
+    ));
+    let mut short = raw();
+    short[0].0 = Vec::new().into();
+    assert!(matches!(
+        cache::read(&cache_file, &source(&manifest, &prints), 3, Some(short)),
+        Err(Miss::Stale(_))
+    ));
 }

@@ -270,7 +270,7 @@ fn versions_1_and_2_upgrade_to_the_same_replay_and_zstd_reads_the_same() {
             assert!(replay.manifest.provenance.sources[0].what.contains("zstd"));
         }
         assert_eq!(report.rejected_total(), 0, "{name}");
-        trades.push((name, std::fs::read(sub.join("out/trades.csv.gz")).unwrap()));
+        trades.push((name, std::fs::read(sub.join("out/trades.tdcol")).unwrap()));
     }
     for (name, bytes) in &trades[1..] {
         assert!(bytes == &trades[0].1, "{name} differs from v1");
@@ -284,11 +284,22 @@ fn importing_the_same_input_twice_gives_byte_identical_folders() {
     let (out, first) = run(dir.path(), std::slice::from_ref(&file), |_| {});
     first.unwrap();
     let a = folder_bytes(&out);
-    let (out, second) = run(dir.path(), &[file], |_| {});
+    let (out, second) = run(dir.path(), std::slice::from_ref(&file), |_| {});
     second.unwrap();
     assert_eq!(a, folder_bytes(&out));
     assert_eq!(
         a.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["headlines.json", "replay.json", "trades.tdcol"]
+    );
+    // The text form too.
+    let (out, third) = run(dir.path(), std::slice::from_ref(&file), |o| o.text = true);
+    third.unwrap();
+    let t = folder_bytes(&out);
+    let (out, fourth) = run(dir.path(), &[file], |o| o.text = true);
+    fourth.unwrap();
+    assert_eq!(t, folder_bytes(&out));
+    assert_eq!(
+        t.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
         ["headlines.json", "replay.json", "trades.csv.gz"]
     );
     only_left(dir.path(), &["out", "t.dbn"]);
@@ -417,10 +428,7 @@ fn ohlcv_bars_are_written_as_bars_and_never_as_prints() {
          1737988200000000000,AMD,118.00,118.50,117.90,118.40,90000,60\n\
          1737988260000000000,AMD,118.40,118.60,118.10,118.20,70000,60\n"
     );
-    assert_eq!(
-        gunzip(&replay.dir.join("trades.csv.gz")),
-        "ts_event,symbol,price,size\n"
-    );
+    assert_eq!(prints_text(&replay.dir), "ts_event,symbol,price,size\n");
 }
 
 #[test]

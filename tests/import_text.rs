@@ -102,7 +102,7 @@ fn assert_databento_prints(replay: &tapedeck::replay::Replay) {
         Some(px("118.40"))
     );
     assert_eq!(
-        gunzip(&replay.dir.join("trades.csv.gz")),
+        prints_text(&replay.dir),
         "ts_event,symbol,price,size\n\
          1737988200000000000,NVDA,124.80,1200\n\
          1737988201000000000,AMD,118.40,300\n\
@@ -218,7 +218,7 @@ fn polygon_trades_flat_file() {
             .contains("Polygon stocks trades flat file (gzip)")
     );
     assert_eq!(
-        gunzip(&replay.dir.join("trades.csv.gz")),
+        prints_text(&replay.dir),
         "ts_event,symbol,price,size\n\
          1737988200000000000,NVDA,124.80,100\n\
          1737988200500000000,NVDA,124.7999,5\n\
@@ -381,4 +381,55 @@ fn headlines_and_instrument_metadata() {
         "{:?}",
         report.notes
     );
+}
+
+#[test]
+fn the_binary_and_the_text_prints_file_hold_the_same_replay() {
+    // Out of order, sub-penny, a duplicate, two instruments: everything the writer must keep.
+    let text = format!(
+        "{POLYGON_HEADER}\
+         NVDA,,0,11,2,1737988200400000000,124.7999,102,1737988200500000000,5,3,,\n\
+         NVDA,,0,11,2,1737988200400000000,124.7999,102,1737988200500000000,5,3,,\n\
+         AMD,,0,12,9,1737988201000000000,118.42,55,1737988201000000100,30,3,,\n\
+         NVDA,,0,4,1,1737988199999000000,124.8,101,1737988200000000000,100,3,,\n\
+         AMD,,0,12,10,1737988199000000000,118.43,54,1737988200900000000,20,3,,\n\
+         NVDA,,0,4,7,1737990000000000000,123.01,140,1737990000000000000,900,3,,\n"
+    );
+    let mut replays = Vec::new();
+    for as_text in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir.path().join("t.csv"), text.as_bytes());
+        let (report, replay) = import_ok(dir.path(), &[path], |o| o.text = as_text);
+        assert_eq!(report.trades, 5);
+        let expected = if as_text {
+            "trades.csv.gz"
+        } else {
+            "trades.tdcol"
+        };
+        assert_eq!(replay.manifest.files.trades, expected);
+        replays.push((prints_text(&replay.dir), replay, dir));
+    }
+    let (binary, text) = (&replays[0], &replays[1]);
+    assert_eq!(binary.0, text.0);
+    assert_eq!(
+        binary.0,
+        "ts_event,symbol,price,size\n\
+         1737988200000000000,NVDA,124.80,100\n\
+         1737988200500000000,NVDA,124.7999,5\n\
+         1737988200900000000,AMD,118.43,20\n\
+         1737988201000000100,AMD,118.42,30\n\
+         1737990000000000000,NVDA,123.01,900\n"
+    );
+    assert_eq!(binary.1.manifest.instruments, text.1.manifest.instruments);
+    for at in [
+        "2025-01-27 09:30:00.5",
+        "2025-01-27 09:30:01",
+        "2025-01-27 10:00:00",
+    ] {
+        let (a, b) = (
+            binary.1.store.snapshot(ny(at), 10),
+            text.1.store.snapshot(ny(at), 10),
+        );
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "at {at}");
+    }
 }

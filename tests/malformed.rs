@@ -164,3 +164,86 @@ fn a_missing_replay_is_named() {
     assert!(err.contains("/nonexistent/replay"), "{err}");
     assert!(!err.contains("panicked"));
 }
+
+#[test]
+fn a_binary_prints_file_answers_exactly_like_the_text_one() {
+    let text = write(&basic_rows());
+    let binary = write_columns(&basic_rows());
+    let (code, out, err) = tapedeck(&["check", binary.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok"));
+    for at in ["2025-01-26 18:01", "04:06", "10:00", "16:30", "20:00"] {
+        let snap = |f: &Fixture| {
+            let (code, out, err) =
+                tapedeck(&["snapshot", f.path().to_str().unwrap(), "--at", at, "--json"]);
+            assert_eq!(code, 0, "{err}");
+            out
+        };
+        assert_eq!(snap(&binary), snap(&text), "at {at}");
+    }
+}
+
+#[test]
+fn damaged_binary_prints_files() {
+    let clean = write_columns(&basic_rows());
+    let bytes = std::fs::read(clean.path().join("trades.tdcol")).unwrap();
+
+    let f = write_columns(&basic_rows());
+    let path = f.path().join("trades.tdcol");
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    assert_rejected(&f, &["trades.tdcol: ", "truncated"]);
+
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x10;
+    std::fs::write(&path, &flipped).unwrap();
+    assert_rejected(&f, &["trades.tdcol: checksum mismatch"]);
+
+    std::fs::write(&path, b"ts_event,symbol,price,size\n").unwrap();
+    assert_rejected(&f, &["trades.tdcol: not a tapedeck prints file"]);
+
+    // The directory must list the manifest's instruments in its order.
+    write_columns_file(&path, &["AAA", "NQ", "BBB"], &basic_rows());
+    assert_rejected(
+        &f,
+        &["trades.tdcol: directory[1]: symbol \"NQ\", replay.json lists BBB there"],
+    );
+    write_columns_file(&path, &["AAA", "BBB"], &[]);
+    assert_rejected(
+        &f,
+        &["trades.tdcol: directory: 2 instruments, replay.json lists 3"],
+    );
+}
+
+#[test]
+fn binary_prints_are_checked_like_text_rows() {
+    let cases: [(Vec<String>, &str); 5] = [
+        (
+            vec![
+                row(mon(10, 0), "AAA", "97.50", 1),
+                row(mon(9, 59), "AAA", "97.40", 1),
+            ],
+            "trades.tdcol: AAA print 2: ts_event: out of order",
+        ),
+        (
+            vec![row(mon(9, 30), "BBB", "49.005", 100)],
+            "trades.tdcol: BBB print 1: price: 49.005 is not a positive multiple of 0.01",
+        ),
+        (
+            vec![row(mon(9, 30), "AAA", "-1.00", 100)],
+            "trades.tdcol: AAA print 1: price: -1.00 is not a positive multiple",
+        ),
+        (
+            vec![row(mon(9, 30), "AAA", "95.00", 0)],
+            "trades.tdcol: AAA print 1: size: 0 is not positive",
+        ),
+        (
+            vec![row(mon(21, 0), "NQ", "21000.00", 1)],
+            "trades.tdcol: NQ print 1: ts_event: ",
+        ),
+    ];
+    for (rows, expect) in cases {
+        let f = write_columns(&rows);
+        assert_rejected(&f, &[expect]);
+    }
+}

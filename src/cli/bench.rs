@@ -252,7 +252,7 @@ pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -
             "  first open (text)   {:>10.2?}  ({:.1} M prints/s; {})",
             t.elapsed(),
             prints as f64 / t.elapsed().as_secs_f64() / 1e6,
-            super::info::cache_text(&replay.cache)
+            super::info::cache_text(&replay.cache, &replay.manifest.files.trades)
         );
         drop(replay);
         let rss_before = rss_bytes();

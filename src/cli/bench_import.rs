@@ -446,8 +446,8 @@ fn cache_word(c: &crate::replay::CacheStatus) -> String {
     use crate::replay::CacheStatus;
     match c {
         CacheStatus::Hit(_) => "from the cache".into(),
-        CacheStatus::Written(_, _) => "from text, cache written".into(),
-        CacheStatus::NotUsed(why) => format!("from text: {why}"),
+        CacheStatus::Written(_, _) => "from the prints file, cache written".into(),
+        CacheStatus::NotUsed(why) => format!("from the prints file: {why}"),
     }
 }
 

@@ -70,6 +70,10 @@ pub struct ImportArgs {
     /// Fail, writing nothing, when more than this percentage of rows is malformed.
     #[arg(long, default_value_t = 1.0, value_name = "PCT")]
     pub max_rejected_pct: f64,
+    /// Write the prints as gzip-compressed text (trades.csv.gz: readable, diffable, smaller,
+    /// slower to write and to open) instead of the binary columns file (trades.tdcol).
+    #[arg(long)]
+    pub text: bool,
     /// CSV: timestamp column (name or 1-based number; `Date+Time` joins columns).
     #[arg(long, value_name = "COL", help_heading = "CSV columns")]
     pub ts_col: Option<String>,
@@ -171,6 +175,7 @@ pub fn options(a: ImportArgs) -> Result<(Vec<PathBuf>, ImportOptions)> {
     o.symbol = a.symbol;
     o.symbols = a.symbols;
     o.max_rejected_pct = a.max_rejected_pct;
+    o.text = a.text;
     let delimiter = a
         .delimiter
         .map(|c| u8::try_from(c).map_err(|_| eyre!("--delimiter must be one ASCII character")))

@@ -37,7 +37,7 @@ pub fn info_json(r: &Replay) -> serde_json::Value {
                 "anchor_file": g.anchor_file, "anchors": g.anchors.len(),
             })),
         },
-        "cache": cache_text(&r.cache),
+        "cache": cache_text(&r.cache, &r.manifest.files.trades),
         "trading_date": m.trading_date,
         "time_zone": m.time_zone,
         "start": rfc3339_in(s.start, r.tz),
@@ -98,7 +98,11 @@ pub fn info_text(r: &Replay) -> String {
             g.anchors.len()
         );
     }
-    let _ = writeln!(o, "  cache       {}", cache_text(&r.cache));
+    let _ = writeln!(
+        o,
+        "  cache       {}",
+        cache_text(&r.cache, &r.manifest.files.trades)
+    );
     if !m.provenance.sources.is_empty() {
         let keys: Vec<String> = m
             .provenance
@@ -141,17 +145,23 @@ pub fn info_text(r: &Replay) -> String {
     o
 }
 
-pub fn cache_text(c: &CacheStatus) -> String {
+/// How the prints were opened; `prints` is the replay's prints file name.
+pub fn cache_text(c: &CacheStatus, prints: &str) -> String {
+    let read = if crate::replay::columns::is_columns_file(prints) {
+        format!("mapped and checked {prints}")
+    } else {
+        format!("read from text ({prints})")
+    };
     match c {
         CacheStatus::Hit(p) => format!("opened from {}", p.display()),
-        CacheStatus::Written(p, None) => format!("read from text; cached in {}", p.display()),
+        CacheStatus::Written(p, None) => format!("{read}; cached in {}", p.display()),
         CacheStatus::Written(p, Some(why)) => {
             format!(
-                "read from text (old cache not used: {why:?}); cached in {}",
+                "{read} (old cache not used: {why:?}); cached in {}",
                 p.display()
             )
         }
-        CacheStatus::NotUsed(why) => format!("read from text ({why})"),
+        CacheStatus::NotUsed(why) => format!("{read}; not cached: {why}"),
     }
 }
 

@@ -36,6 +36,20 @@ impl<T: bytemuck::Pod> Column<T> {
     }
 }
 
+impl<T: Clone> Clone for Column<T> {
+    /// A mapped column's clone is another view of the same mapping (no copy).
+    fn clone(&self) -> Self {
+        match self {
+            Column::Owned(v) => Column::Owned(v.clone()),
+            Column::Mapped { _map, ptr, len } => Column::Mapped {
+                _map: Arc::clone(_map),
+                ptr: *ptr,
+                len: *len,
+            },
+        }
+    }
+}
+
 impl<T> Default for Column<T> {
     fn default() -> Self {
         Column::Owned(Vec::new())

@@ -166,9 +166,8 @@ pub(crate) struct RawSeries {
 }
 
 impl RawSeries {
-    /// Computes the day range, prefix summaries and chart bars.
-    fn finish(self, day_start: UnixNanos, day_end: UnixNanos) -> Series {
-        let mut s = Series {
+    fn into_series(self) -> Series {
+        Series {
             ts: self.ts.into(),
             price: self.price.into(),
             size: self.size.into(),
@@ -177,38 +176,57 @@ impl RawSeries {
             bar_high: self.bar_high.into(),
             bar_low: self.bar_low.into(),
             ..Series::default()
-        };
-        // A bar belongs to the day in which it starts.
-        let lag = s.bar_interval;
-        s.day_lo = s.ts.partition_point(|&x| x - lag < day_start);
-        s.day_hi = s.ts.partition_point(|&x| x - lag < day_end);
-        let mut acc = Prefix::EMPTY;
-        let mut blocks = vec![acc];
+        }
+    }
+}
+
+/// Computes a series' day range, prefix summaries and chart bars from its columns.
+fn derive(mut s: Series, day_start: UnixNanos, day_end: UnixNanos) -> Series {
+    // A bar belongs to the day in which it starts.
+    let lag = s.bar_interval;
+    s.day_lo = s.ts.partition_point(|&x| x - lag < day_start);
+    s.day_hi = s.ts.partition_point(|&x| x - lag < day_end);
+    let mut acc = Prefix::EMPTY;
+    let mut blocks = Vec::with_capacity((s.day_hi - s.day_lo) / BLOCK + 1);
+    blocks.push(acc);
+    if s.is_bars() {
         for (n, i) in (s.day_lo..s.day_hi).enumerate() {
             s.add_row(&mut acc, i);
             if (n + 1) % BLOCK == 0 {
                 blocks.push(acc);
             }
         }
-        s.blocks = blocks.into();
-        s.bars = if s.is_bars() {
-            (0..s.ts.len())
-                .map(|i| Bar {
-                    start: s.ts[i] - lag,
-                    open: Price(s.bar_open[i]),
-                    high: Price(s.bar_high[i]),
-                    low: Price(s.bar_low[i]),
-                    close: Price(s.price[i]),
-                    volume: s.size[i] as u64,
-                    ..Bar::default()
-                })
-                .collect::<Vec<_>>()
-                .into()
-        } else {
-            minute_bars(&s.ts, &s.price, &s.size).into()
-        };
-        s
+    } else {
+        // Whole blocks at a time over plain slices: the hot loop of opening a large replay.
+        let price = &s.price[s.day_lo..s.day_hi];
+        let size = &s.size[s.day_lo..s.day_hi];
+        for (p, q) in price.chunks(BLOCK).zip(size.chunks(BLOCK)) {
+            for (&p, &q) in p.iter().zip(q) {
+                acc.add(p, q);
+            }
+            if p.len() == BLOCK {
+                blocks.push(acc);
+            }
+        }
     }
+    s.blocks = blocks.into();
+    s.bars = if s.is_bars() {
+        (0..s.ts.len())
+            .map(|i| Bar {
+                start: s.ts[i] - lag,
+                open: Price(s.bar_open[i]),
+                high: Price(s.bar_high[i]),
+                low: Price(s.bar_low[i]),
+                close: Price(s.price[i]),
+                volume: s.size[i] as u64,
+                ..Bar::default()
+            })
+            .collect::<Vec<_>>()
+            .into()
+    } else {
+        minute_bars(&s.ts, &s.price, &s.size).into()
+    };
+    s
 }
 
 impl Series {
@@ -363,6 +381,8 @@ pub const MIN_GAP: i64 = 5 * NANOS_PER_MIN;
 pub struct StoreBuilder {
     store: Store,
     raw: Vec<RawSeries>,
+    /// Instruments whose columns were handed over whole ([`StoreBuilder::columns`]).
+    given: Vec<Option<Series>>,
 }
 
 impl StoreBuilder {
@@ -374,7 +394,9 @@ impl StoreBuilder {
         end: UnixNanos,
     ) -> Self {
         let raw = instruments.iter().map(|_| RawSeries::default()).collect();
+        let given = instruments.iter().map(|_| None).collect();
         StoreBuilder {
+            given,
             store: Store {
                 instruments,
                 sectors,
@@ -394,6 +416,23 @@ impl StoreBuilder {
         s.ts.reserve(additional);
         s.price.reserve(additional);
         s.size.reserve(additional);
+    }
+
+    /// Sets an instrument's prints as whole columns (mapped from a binary prints file); the
+    /// caller has checked them (time order, positive sizes, prices on the grid).
+    pub fn columns(
+        &mut self,
+        instrument: usize,
+        ts: Column<UnixNanos>,
+        price: Column<i64>,
+        size: Column<u32>,
+    ) {
+        self.given[instrument] = Some(Series {
+            ts,
+            price,
+            size,
+            ..Series::default()
+        });
     }
 
     /// Appends a print; the caller guarantees time order per instrument.
@@ -423,16 +462,26 @@ impl StoreBuilder {
         self.store.headlines = headlines;
     }
 
+    /// Derives every series' indexes, on up to two threads: opening a large replay for the
+    /// first time is dominated by this one pass over every print.
     pub fn build(self) -> Store {
-        let series = self
+        let days: Vec<(UnixNanos, UnixNanos)> = self
+            .store
+            .instruments
+            .iter()
+            .map(|i| (i.day_start, i.day_end))
+            .collect();
+        let pending: Vec<Series> = self
             .raw
             .into_iter()
-            .zip(&self.store.instruments)
-            .map(|(raw, info)| {
-                debug_assert!(raw.ts.windows(2).all(|w| w[0] <= w[1]));
-                raw.finish(info.day_start, info.day_end)
+            .zip(self.given)
+            .map(|(raw, given)| {
+                let s = given.unwrap_or_else(|| raw.into_series());
+                debug_assert!(s.ts.windows(2).all(|w| w[0] <= w[1]));
+                s
             })
             .collect();
+        let series = derive_all(pending, &days);
         self.store.with_series(series)
     }
 
@@ -440,6 +489,49 @@ impl StoreBuilder {
     pub(crate) fn build_with(self, series: Vec<Series>) -> Store {
         self.store.with_series(series)
     }
+}
+
+/// Derives every series, splitting the prints about evenly between two threads when there are
+/// enough of them to pay for a thread.
+fn derive_all(pending: Vec<Series>, days: &[(UnixNanos, UnixNanos)]) -> Vec<Series> {
+    const WORTH_A_THREAD: usize = 1 << 20;
+    let total: usize = pending.iter().map(Series::len).sum();
+    let mut jobs: Vec<(usize, Series)> = pending.into_iter().enumerate().collect();
+    let run = |jobs: Vec<(usize, Series)>| -> Vec<(usize, Series)> {
+        jobs.into_iter()
+            .map(|(i, s)| (i, derive(s, days[i].0, days[i].1)))
+            .collect()
+    };
+    let mut done = if total < WORTH_A_THREAD {
+        run(jobs)
+    } else {
+        // Largest first, each to the lighter side.
+        jobs.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut wa, mut wb) = (0, 0);
+        for job in jobs {
+            if wa <= wb {
+                wa += job.1.len();
+                a.push(job);
+            } else {
+                wb += job.1.len();
+                b.push(job);
+            }
+        }
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| run(b));
+            let mut mine = run(a);
+            // A panic on the other thread is a bug; surface it rather than hide it.
+            mine.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            mine
+        })
+    };
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, s)| s).collect()
 }
 
 /// Quiet stretches: minutes with no print of any instrument and no headline, in runs of at

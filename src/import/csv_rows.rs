@@ -1,25 +1,89 @@
-//! The CSV reading loop the CSV formats share: one reused `ByteRecord`, no allocation per row,
-//! and every malformed row (wrong column count, not UTF-8, unreadable) counted in the report.
+//! The CSV reading loop the CSV formats share: records are split on a thread of their own
+//! (the `csv` crate's state machine is the largest single cost of reading a CSV file) and
+//! handed over in batches of reused `ByteRecord`s, so the reader thread parses fields while the
+//! next batch is split, with no allocation per row. Every malformed row (wrong column count, not
+//! UTF-8, unreadable) is counted in the report.
 
 use std::io::BufRead;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use csv::{ByteRecord, ErrorKind};
 
 use super::report::Reject;
 use super::sink::Sink;
 
+/// Records per batch handed between the threads.
+const BATCH: usize = 2048;
+/// Batches in flight.
+const DEPTH: usize = 4;
+
+/// What the splitting thread found for one slot of a batch.
+enum Found {
+    Row,
+    Bad(csv::Error),
+}
+
+/// Records split by the thread, and what each slot holds; `last` ends the stream.
+#[derive(Default)]
+struct Batch {
+    recs: Vec<ByteRecord>,
+    found: Vec<Found>,
+    last: bool,
+}
+
 pub struct Rows {
-    reader: csv::Reader<Box<dyn BufRead>>,
     pub rec: ByteRecord,
     /// Lower-case column names (empty without a header).
     pub header: Vec<String>,
+    full: Receiver<Batch>,
+    empty: SyncSender<Batch>,
+    batch: Batch,
+    at: usize,
     done: bool,
+}
+
+/// The splitting thread: fills batches until the input ends or cannot be read further.
+fn split(
+    mut reader: csv::Reader<Box<dyn BufRead + Send>>,
+    full: SyncSender<Batch>,
+    empty: Receiver<Batch>,
+) {
+    loop {
+        let mut b = empty.try_recv().unwrap_or_default();
+        b.found.clear();
+        b.last = false;
+        if b.recs.len() < BATCH {
+            b.recs.resize_with(BATCH, ByteRecord::new);
+        }
+        for k in 0..BATCH {
+            match reader.read_byte_record(&mut b.recs[k]) {
+                Ok(true) => b.found.push(Found::Row),
+                Ok(false) => {
+                    b.last = true;
+                    break;
+                }
+                Err(e) => {
+                    // A short row is reported and reading goes on; anything else ends the file.
+                    let goes_on = matches!(e.kind(), ErrorKind::UnequalLengths { .. });
+                    b.found.push(Found::Bad(e));
+                    if !goes_on {
+                        b.last = true;
+                        break;
+                    }
+                }
+            }
+        }
+        let last = b.last;
+        if full.send(b).is_err() || last {
+            return;
+        }
+    }
 }
 
 impl Rows {
     /// Opens a CSV stream after skipping `skip_lines` lines (preambles some tools write).
     pub fn new(
-        mut input: Box<dyn BufRead>,
+        mut input: Box<dyn BufRead + Send>,
         has_header: bool,
         delimiter: u8,
         skip_lines: usize,
@@ -31,7 +95,7 @@ impl Rows {
                 .read_until(b'\n', &mut junk)
                 .map_err(|e| format!("cannot read: {e}"))?;
         }
-        let mut reader = csv::ReaderBuilder::new()
+        let mut reader: csv::Reader<Box<dyn BufRead + Send>> = csv::ReaderBuilder::new()
             .has_headers(has_header)
             .delimiter(delimiter)
             .from_reader(input);
@@ -50,10 +114,16 @@ impl Rows {
         } else {
             Vec::new()
         };
+        let (full_tx, full) = sync_channel(DEPTH);
+        let (empty, empty_rx) = sync_channel(DEPTH + 1);
+        std::thread::spawn(move || split(reader, full_tx, empty_rx));
         Ok(Rows {
-            reader,
             rec: ByteRecord::new(),
             header,
+            full,
+            empty,
+            batch: Batch::default(),
+            at: 0,
             done: false,
         })
     }
@@ -65,21 +135,45 @@ impl Rows {
             .find_map(|n| self.header.iter().position(|h| h == n))
     }
 
+    /// The next record the splitting thread found, moved into `self.rec`; `None` at the end.
+    fn next_found(&mut self) -> Option<Result<(), csv::Error>> {
+        while self.at == self.batch.found.len() {
+            if self.batch.last {
+                return None;
+            }
+            let next = self.full.recv().ok()?;
+            let used = std::mem::replace(&mut self.batch, next);
+            let _ = self.empty.try_send(used);
+            self.at = 0;
+        }
+        let k = self.at;
+        self.at += 1;
+        // The placeholder left behind is reused by the next batch split into this one.
+        match std::mem::replace(&mut self.batch.found[k], Found::Row) {
+            Found::Row => {
+                std::mem::swap(&mut self.rec, &mut self.batch.recs[k]);
+                Some(Ok(()))
+            }
+            Found::Bad(e) => Some(Err(e)),
+        }
+    }
+
     /// Advances to the next well-formed row and returns its line number; malformed rows are
     /// rejected on the way. `None` at the end or after an unreadable stretch.
     pub fn next(&mut self, sink: &mut Sink) -> Option<u64> {
         while !self.done {
-            match self.reader.read_byte_record(&mut self.rec) {
-                Ok(false) => self.done = true,
-                Ok(true) => {
+            match self.next_found() {
+                None => self.done = true,
+                Some(Ok(())) => {
                     let line = self.rec.position().map_or(0, |p| p.line());
-                    if std::str::from_utf8(self.rec.as_slice()).is_err() {
+                    let bytes = self.rec.as_slice();
+                    if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
                         sink.reject(line, Reject::Utf8, "", || "not UTF-8 text".into());
                         continue;
                     }
                     return Some(line);
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     let line = e.position().map_or(0, |p| p.line());
                     match e.kind() {
                         ErrorKind::UnequalLengths {

@@ -105,7 +105,11 @@ pub struct Ctx<'a> {
     pub fixed_symbol: Option<&'a str>,
 }
 
-pub fn read_csv(reader: Box<dyn BufRead>, ctx: &Ctx, sink: &mut Sink) -> Result<String, String> {
+pub fn read_csv(
+    reader: Box<dyn BufRead + Send>,
+    ctx: &Ctx,
+    sink: &mut Sink,
+) -> Result<String, String> {
     let mut rows = Rows::new(reader, true, b',', 0)?;
     let cols: Vec<Option<usize>> = NAMES.iter().map(|n| rows.column(&[n])).collect();
     for required in [TS_EVENT, RTYPE] {
@@ -123,7 +127,7 @@ pub fn read_csv(reader: Box<dyn BufRead>, ctx: &Ctx, sink: &mut Sink) -> Result<
 }
 
 pub fn read_json(
-    mut reader: Box<dyn BufRead>,
+    mut reader: Box<dyn BufRead + Send>,
     ctx: &Ctx,
     sink: &mut Sink,
 ) -> Result<String, String> {

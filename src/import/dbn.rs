@@ -4,6 +4,8 @@
 //! quotes and other records are skipped. Symbols come from the file's symbology metadata (and
 //! any symbol-mapping records in the stream); prices are DBN's 1e-9 fixed point, taken as is.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Read};
 
 use dbn::decode::{DbnDecoder, DbnMetadata, DecodeRecordRef};
@@ -11,19 +13,41 @@ use dbn::symbol_map::SymbolIndex;
 use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, Record, RecordHeader, TradeMsg, rtype};
 
 use super::report::{Reject, Skip};
-use super::sink::{NO_ID, Sink, Sym, vendor_id};
+use super::sink::{NO_ID, Sink, Sym, vendor_id_of};
 use crate::price::Price;
 use crate::replay::bars::BarRow;
 use crate::replay::manifest::InstrumentKind;
 
 const TRADE: std::ffi::c_char = b'T' as std::ffi::c_char;
+const NANOS_PER_DAY: u64 = 86_400 * 1_000_000_000;
+
+/// Hashes an instrument id with one multiply: ids are already well spread, and SipHash per
+/// record cost more than everything else the importer does with it.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// Reads every record into `sink` (`head` holds the file's first bytes: magic, version and
 /// metadata length); returns a description of the file for the manifest. A file
 /// whose metadata cannot be decoded is an error; a record that cannot be decoded ends the file
 /// as one rejected row.
 pub fn read(
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     head: &[u8],
     fixed_symbol: Option<&str>,
     sink: &mut Sink,
@@ -46,6 +70,11 @@ pub fn read(
         .starts_with("GLBX")
         .then_some(InstrumentKind::Future);
     let mut n: u64 = 0;
+    // instrument_id → (UTC day, instrument) for ids already resolved: the metadata's symbology
+    // is by whole UTC days, so a day's answer holds for the whole day. Not used once the
+    // stream carries its own symbol mappings (their intervals need not be whole days).
+    let mut resolved: HashMap<u32, (u64, u16), BuildHasherDefault<IdHasher>> = HashMap::default();
+    let mut in_band = false;
     loop {
         let rec = match dec.decode_record_ref() {
             Ok(Some(rec)) => rec,
@@ -67,6 +96,8 @@ pub fn read(
         if rt == rtype::SYMBOL_MAPPING {
             // Live-style streams announce symbols in-band; keep the map current.
             let _ = symbols.on_record(rec);
+            in_band = true;
+            resolved.clear();
             continue;
         }
         n += 1;
@@ -113,25 +144,38 @@ pub fn read(
             continue;
         };
         let hd = row.header();
-        let inst = match symbols
-            .get_for_rec(&rec)
-            .map(String::as_str)
-            .or(fixed_symbol)
-        {
-            Some(name) => match sink.symbol(name.as_bytes(), hint) {
-                Sym::Id(i) => i,
-                other => {
-                    sink.bad_symbol(n, other, name.as_bytes());
+        let day = rec.raw_index_ts() / NANOS_PER_DAY;
+        let known = resolved
+            .get(&hd.instrument_id)
+            .filter(|(d, _)| *d == day)
+            .map(|&(_, i)| i);
+        let inst = match known {
+            Some(i) => i,
+            None => match symbols
+                .get_for_rec(&rec)
+                .map(String::as_str)
+                .or(fixed_symbol)
+            {
+                Some(name) => match sink.symbol(name.as_bytes(), hint) {
+                    Sym::Id(i) => {
+                        if !in_band {
+                            resolved.insert(hd.instrument_id, (day, i));
+                        }
+                        i
+                    }
+                    other => {
+                        sink.bad_symbol(n, other, name.as_bytes());
+                        continue;
+                    }
+                },
+                None => {
+                    let id = hd.instrument_id;
+                    sink.reject(n, Reject::Symbol, "instrument_id", || {
+                        format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
+                    });
                     continue;
                 }
             },
-            None => {
-                let id = hd.instrument_id;
-                sink.reject(n, Reject::Symbol, "instrument_id", || {
-                    format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
-                });
-                continue;
-            }
         };
         let Ok(ts) = i64::try_from(hd.ts_event) else {
             sink.reject(n, Reject::Timestamp, "ts_event", || "undefined".into());
@@ -151,11 +195,7 @@ pub fn read(
                 let id = if id == (0, 0) {
                     NO_ID
                 } else {
-                    vendor_id(&[
-                        &id.0.to_le_bytes(),
-                        &id.1.to_le_bytes(),
-                        &hd.publisher_id.to_le_bytes(),
-                    ])
+                    vendor_id_of(&[id.0 as u64, id.1, hd.publisher_id as u64])
                 };
                 sink.trade(n, ts, inst, Price(price), size, id);
             }
@@ -190,7 +230,7 @@ pub fn read(
 
 /// Counts the decompressed bytes the decoder reads.
 struct Counted {
-    inner: Box<dyn BufRead>,
+    inner: Box<dyn BufRead + Send>,
     bytes: u64,
 }
 

@@ -22,7 +22,10 @@ pub use crate::price::parse_int as parse_i64;
 
 /// An unsigned decimal integer (up to `u64::MAX`, e.g. DBN's undefined timestamp).
 pub fn parse_u64(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 20 {
+    if b.len() <= 19 {
+        return crate::price::parse_digits(b);
+    }
+    if b.len() > 20 {
         return None;
     }
     let mut v: u64 = 0;
@@ -131,6 +134,13 @@ impl EpochUnit {
 
 /// An epoch number, possibly with a fraction (`1737988200.5` seconds), in `unit` (or guessed).
 pub fn parse_epoch(b: &[u8], unit: Option<EpochUnit>) -> Option<UnixNanos> {
+    // Integer nanoseconds, the usual case of vendor files, without the general path.
+    if unit == Some(EpochUnit::Ns)
+        && b.first().is_some_and(u8::is_ascii_digit)
+        && let Some(v) = parse_u64(b)
+    {
+        return i64::try_from(v).ok();
+    }
     let (int, frac) = match b.iter().position(|&c| c == b'.') {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &b[..0]),

@@ -113,7 +113,7 @@ enum Layout {
 }
 
 pub fn read(
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     c: &CsvColumns,
     tz: chrono_tz::Tz,
     fixed_symbol: Option<&str>,

@@ -41,7 +41,7 @@ impl<R: Read> Read for Counting<R> {
 
 /// An opened input, decompressed, with its first bytes for recognition.
 pub struct Opened {
-    pub reader: Box<dyn BufRead>,
+    pub reader: Box<dyn BufRead + Send>,
     pub head: Vec<u8>,
     pub compression: &'static str,
 }
@@ -58,11 +58,12 @@ pub fn open(
     };
     let mut raw = BufReader::with_capacity(1 << 16, counting);
     let magic = raw.fill_buf()?;
-    let (mut decoded, compression): (Box<dyn Read>, _) = if magic.starts_with(GZIP_MAGIC) {
-        (Box::new(MultiGzDecoder::new(raw)), "gzip")
+    // Decompression runs on a thread of its own, so it overlaps with parsing.
+    let (mut decoded, compression): (Box<dyn Read + Send>, _) = if magic.starts_with(GZIP_MAGIC) {
+        (Box::new(Pipe::spawn(MultiGzDecoder::new(raw))), "gzip")
     } else if magic.starts_with(ZSTD_MAGIC) {
         (
-            Box::new(zstd::stream::read::Decoder::with_buffer(raw)?),
+            Box::new(Pipe::spawn(zstd::stream::read::Decoder::with_buffer(raw)?)),
             "zstd",
         )
     } else {
@@ -76,6 +77,105 @@ pub fn open(
         head,
         compression,
     })
+}
+
+/// Chunks a [`Pipe`]'s thread has filled, in flight at once (4 MiB).
+const PIPE_DEPTH: usize = 4;
+const PIPE_CHUNK: usize = 1 << 20;
+
+/// What a [`Pipe`]'s thread sends: bytes, then the end or an error.
+enum Piece {
+    Bytes(Vec<u8>),
+    End,
+    Failed(io::Error),
+}
+
+/// A reader whose bytes are produced by another thread: the decompressor fills 1 MiB chunks
+/// while the parser works on the previous ones. Chunks are handed back for reuse, so the
+/// steady state allocates nothing. Dropping the pipe stops the thread at its next chunk.
+struct Pipe {
+    full: std::sync::mpsc::Receiver<Piece>,
+    empty: std::sync::mpsc::SyncSender<Vec<u8>>,
+    chunk: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl Pipe {
+    fn spawn<R: Read + Send + 'static>(mut inner: R) -> Pipe {
+        use std::sync::mpsc::sync_channel;
+        let (full_tx, full) = sync_channel::<Piece>(PIPE_DEPTH);
+        let (empty, empty_rx) = sync_channel::<Vec<u8>>(PIPE_DEPTH + 1);
+        std::thread::spawn(move || {
+            loop {
+                let mut buf = empty_rx.try_recv().unwrap_or_default();
+                buf.resize(PIPE_CHUNK, 0);
+                let mut filled = 0;
+                let ended = loop {
+                    match inner.read(&mut buf[filled..]) {
+                        Ok(0) => break Some(Piece::End),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == buf.len() {
+                                break None;
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Some(Piece::Failed(e)),
+                    }
+                };
+                buf.truncate(filled);
+                // Bytes before the end (or the error) first; a send fails only when the
+                // reader is gone, and then there is nobody left to tell.
+                let sent = if filled > 0 {
+                    full_tx.send(Piece::Bytes(buf))
+                } else {
+                    Ok(())
+                };
+                match ended {
+                    Some(last) => {
+                        let _ = sent.and_then(|()| full_tx.send(last));
+                        break;
+                    }
+                    None if sent.is_err() => break,
+                    None => {}
+                }
+            }
+        });
+        Pipe {
+            full,
+            empty,
+            chunk: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl Read for Pipe {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.full.recv() {
+                Ok(Piece::Bytes(next)) => {
+                    let old = std::mem::replace(&mut self.chunk, next);
+                    self.pos = 0;
+                    let _ = self.empty.try_send(old);
+                }
+                Ok(Piece::Failed(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Ok(Piece::End) | Err(_) => self.done = true,
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.pos);
+        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// Recognises a format from the first bytes (already decompressed): DBN's magic, then for
@@ -123,6 +223,66 @@ pub fn detect(head: &[u8]) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Yields `data` in uneven reads, then fails with `fail` if given.
+    struct Uneven {
+        data: Vec<u8>,
+        pos: usize,
+        fail: Option<io::ErrorKind>,
+    }
+
+    impl Read for Uneven {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos == self.data.len() {
+                return match self.fail {
+                    Some(k) => Err(io::Error::new(k, "broken")),
+                    None => Ok(0),
+                };
+            }
+            let n = buf.len().min(7919).min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_pipe_passes_every_byte_then_the_error() {
+        for len in [
+            0,
+            1,
+            PIPE_CHUNK - 1,
+            PIPE_CHUNK,
+            PIPE_CHUNK + 1,
+            3 * PIPE_CHUNK + 5,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let mut out = Vec::new();
+            Pipe::spawn(Uneven {
+                data: data.clone(),
+                pos: 0,
+                fail: None,
+            })
+            .read_to_end(&mut out)
+            .unwrap();
+            assert_eq!(out.len(), data.len());
+            assert!(out == data, "bytes differ at length {len}");
+
+            let mut out = Vec::new();
+            let err = Pipe::spawn(Uneven {
+                data: data.clone(),
+                pos: 0,
+                fail: Some(io::ErrorKind::UnexpectedEof),
+            })
+            .read_to_end(&mut out)
+            .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+            assert!(
+                out == data,
+                "bytes before the error are kept (length {len})"
+            );
+        }
+    }
 
     #[test]
     fn formats_from_their_first_bytes() {

@@ -103,6 +103,8 @@ pub struct ImportOptions {
     pub columns: CsvColumns,
     /// Fail when more than this percentage of rows is rejected.
     pub max_rejected_pct: f64,
+    /// Write the prints as text (`trades.csv.gz`) instead of the binary `trades.tdcol`.
+    pub text: bool,
     /// Advanced by bytes read; hidden unless the caller shows it.
     pub progress: ProgressBar,
     /// Set (by a Ctrl-C handler) to stop the import; nothing is written then.
@@ -126,6 +128,7 @@ impl ImportOptions {
             symbols: Vec::new(),
             columns: CsvColumns::default(),
             max_rejected_pct: 1.0,
+            text: false,
             progress: ProgressBar::hidden(),
             interrupt: Arc::new(AtomicBool::new(false)),
         }

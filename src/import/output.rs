@@ -14,11 +14,13 @@ use crate::replay::manifest::{
     FORMAT_NAME, FORMAT_VERSION, Files, Instrument, InstrumentKind, Manifest, Provenance,
     ProvenanceKind, Session, Source,
 };
-use crate::replay::{bars, trades, write};
+use crate::replay::{bars, columns, trades, write};
 use crate::time::rfc3339_in;
 
 pub const HEADLINES_FILE: &str = "headlines.json";
-pub const TRADES_FILE: &str = "trades.csv.gz";
+/// The binary prints file `import` writes by default; `--text` writes [`TEXT_TRADES_FILE`].
+pub const TRADES_FILE: &str = "trades.tdcol";
+pub const TEXT_TRADES_FILE: &str = "trades.csv.gz";
 pub const BARS_FILE: &str = "bars.csv.gz";
 /// Sector of instruments the metadata does not place.
 pub const DEFAULT_SECTOR: &str = "Imported";
@@ -288,7 +290,12 @@ pub fn write(
         },
         files: Files {
             headlines: HEADLINES_FILE.into(),
-            trades: TRADES_FILE.into(),
+            trades: if opts.text {
+                TEXT_TRADES_FILE
+            } else {
+                TRADES_FILE
+            }
+            .into(),
             bars: (!out.bars.is_empty()).then(|| BARS_FILE.into()),
         },
         instruments,
@@ -315,8 +322,24 @@ pub fn write(
             json.push('\n');
             let hp = dir.join(HEADLINES_FILE);
             std::fs::write(&hp, json).map_err(io(hp))?;
-            let tp = dir.join(TRADES_FILE);
-            trades::write(&tp, &out.trades, &symbols, &decimals).map_err(io(tp))?;
+            let tp = dir.join(&manifest.files.trades);
+            if opts.text {
+                let rows = out.trades_in_time_order();
+                trades::write(&tp, &rows, &symbols, &decimals).map_err(io(tp))?;
+            } else {
+                let prints: Vec<columns::Prints> = out
+                    .prints
+                    .iter()
+                    .zip(&symbols)
+                    .map(|(p, symbol)| columns::Prints {
+                        symbol,
+                        ts: &p.ts,
+                        price: &p.price,
+                        size: &p.size,
+                    })
+                    .collect();
+                columns::write(&tp, &prints).map_err(io(tp))?;
+            }
             if !out.bars.is_empty() {
                 let bp = dir.join(BARS_FILE);
                 bars::write(&bp, &out.bars, &symbols, &decimals).map_err(io(bp))?;

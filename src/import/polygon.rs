@@ -25,7 +25,7 @@ fn columns<const N: usize>(rows: &Rows, names: [&str; N]) -> Result<[usize; N], 
     Ok(out)
 }
 
-pub fn read_trades(reader: Box<dyn BufRead>, sink: &mut Sink) -> Result<String, String> {
+pub fn read_trades(reader: Box<dyn BufRead + Send>, sink: &mut Sink) -> Result<String, String> {
     let mut rows = Rows::new(reader, true, b',', 0)?;
     let [
         ticker,
@@ -87,7 +87,7 @@ pub fn read_trades(reader: Box<dyn BufRead>, sink: &mut Sink) -> Result<String, 
 }
 
 pub fn read_minute(
-    reader: Box<dyn BufRead>,
+    reader: Box<dyn BufRead + Send>,
     day_file: bool,
     sink: &mut Sink,
 ) -> Result<String, String> {

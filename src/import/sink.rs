@@ -4,15 +4,18 @@
 //! input. At the end the rows are sorted stably by time and exact duplicates dropped.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::ImportOptions;
 use super::instruments::MetaTable;
 use super::report::{ImportReport, Reject, Skip};
 use crate::price::Price;
 use crate::replay::bars::BarRow;
+use crate::replay::columns::Divisible;
 use crate::replay::manifest::InstrumentKind;
 use crate::replay::trades::TradeRow;
 use crate::time::{NANOS_PER_HOUR, UnixNanos, local_to_nanos, to_utc};
@@ -27,16 +30,48 @@ const MAX_BAR_S: i64 = 86_400;
 /// a calendar day.
 const FUTURES_SHIFT: i64 = 6 * NANOS_PER_HOUR;
 
-/// A vendor id folded into one number for duplicate detection (FNV-1a; never [`NO_ID`]).
+/// A vendor id folded into one number for duplicate detection (xxh3 of each part, chained so
+/// that moving bytes between parts changes it; never [`NO_ID`]).
 pub fn vendor_id(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    // Short parts (the usual ids) are hashed in one call over a stack buffer, each part
+    // followed by its length so that moving bytes between parts changes the hash.
+    let mut buf = [0u8; 128];
+    let mut n = 0;
     for p in parts {
-        for &b in *p {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        if n + p.len() + 1 > buf.len() {
+            return parts.iter().fold(0, |h, p| xxh3_64_with_seed(p, h)).max(1);
         }
-        h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+        buf[n..n + p.len()].copy_from_slice(p);
+        buf[n + p.len()] = p.len() as u8;
+        n += p.len() + 1;
+    }
+    xxh3_64_with_seed(&buf[..n], 0).max(1)
+}
+
+/// A vendor id made of numbers (sequence, receive time, publisher), folded without going
+/// through bytes; never [`NO_ID`].
+pub fn vendor_id_of(parts: &[u64]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &p in parts {
+        h = (h ^ p).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^= h >> 29;
     }
     h.max(1)
+}
+
+/// xxh3 for the symbol table: looked up once per row, where SipHash cost more than the rest of
+/// the row's handling.
+#[derive(Default)]
+pub struct BytesHasher(u64);
+
+impl Hasher for BytesHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64_with_seed(bytes, self.0);
+    }
 }
 
 /// What a symbol name resolved to.
@@ -61,17 +96,75 @@ impl Seen {
     }
 }
 
+/// Where a kept print came from, for duplicate detection and its message.
 #[derive(Debug, Clone, Copy)]
-struct Staged {
-    ts: UnixNanos,
-    price: i64,
+struct Tag {
     id: u64,
-    size: u32,
     line: u32,
-    inst: u16,
     file: u16,
-    /// Of the pending day after the trading date (see [`Sink::place`]).
-    later: bool,
+}
+
+/// One instrument's kept prints, in arrival order, column-wise: the columns become the replay's
+/// columns as they are (sorted only if they arrived out of order).
+#[derive(Debug, Default)]
+struct Staging {
+    ts: Vec<UnixNanos>,
+    price: Vec<i64>,
+    size: Vec<u32>,
+    tag: Vec<Tag>,
+}
+
+impl Staging {
+    fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Keeps the rows for which `keep(ts)` holds.
+    fn retain(&mut self, mut keep: impl FnMut(UnixNanos) -> bool) {
+        let mut kept = 0;
+        for k in 0..self.ts.len() {
+            if keep(self.ts[k]) {
+                self.ts[kept] = self.ts[k];
+                self.price[kept] = self.price[k];
+                self.size[kept] = self.size[k];
+                self.tag[kept] = self.tag[k];
+                kept += 1;
+            }
+        }
+        self.truncate(kept);
+    }
+
+    fn move_row(&mut self, from: usize, to: usize) {
+        if from != to {
+            self.ts[to] = self.ts[from];
+            self.price[to] = self.price[from];
+            self.size[to] = self.size[from];
+            self.tag[to] = self.tag[from];
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.ts.truncate(n);
+        self.price.truncate(n);
+        self.size.truncate(n);
+        self.tag.truncate(n);
+    }
+
+    /// Stable sort by time, done only when the rows are not already in order.
+    fn sort(&mut self) {
+        if self.ts.is_sorted() {
+            return;
+        }
+        let mut order: Vec<u32> = (0..self.ts.len() as u32).collect();
+        order.sort_by_key(|&k| self.ts[k as usize]);
+        fn gather<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
+            *v = order.iter().map(|&k| v[k as usize]).collect();
+        }
+        gather(&mut self.ts, &order);
+        gather(&mut self.price, &order);
+        gather(&mut self.size, &order);
+        gather(&mut self.tag, &order);
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,13 +172,12 @@ struct StagedBar {
     bar: BarRow,
     line: u32,
     file: u16,
-    later: bool,
 }
 
 /// Where a row goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
-    Keep { later: bool },
+    Keep,
     Skip(Skip),
 }
 
@@ -109,10 +201,16 @@ impl DayCache {
         }
     }
 
+    #[inline]
     fn day_of(&mut self, ts: UnixNanos) -> NaiveDate {
         if ts >= self.lo && ts < self.hi {
             return self.day;
         }
+        self.find(ts)
+    }
+
+    #[cold]
+    fn find(&mut self, ts: UnixNanos) -> NaiveDate {
         let day = to_utc(ts + self.shift)
             .with_timezone(&MARKET_TZ)
             .date_naive();
@@ -124,6 +222,11 @@ impl DayCache {
         self.day = day;
         day
     }
+}
+
+/// [`Sink::trading_day`] on borrowed parts, for use while other fields are borrowed.
+fn self_day(seen: &[Seen], days: &mut [DayCache; 2], inst: u16, ts: UnixNanos) -> NaiveDate {
+    days[seen[inst as usize].is_future() as usize].day_of(ts)
 }
 
 /// New York wall time on `day` as UTC nanoseconds.
@@ -173,14 +276,54 @@ pub struct Collected {
     pub has_bars: bool,
 }
 
+/// One instrument's prints in time order, column-wise.
+#[derive(Debug, Default)]
+pub struct PrintColumns {
+    pub ts: Vec<UnixNanos>,
+    pub price: Vec<i64>,
+    pub size: Vec<u32>,
+}
+
+impl PrintColumns {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+}
+
 /// Everything read, ready to be written.
 pub struct Output {
     pub date: NaiveDate,
     pub has_future: bool,
-    /// In output order; `TradeRow::instrument` and `BarRow::instrument` index this.
+    /// In output order; `BarRow::instrument` and `prints` index this.
     pub instruments: Vec<Collected>,
-    pub trades: Vec<TradeRow>,
+    /// Per instrument (as `instruments`), its prints.
+    pub prints: Vec<PrintColumns>,
     pub bars: Vec<BarRow>,
+}
+
+impl Output {
+    pub fn print_count(&self) -> usize {
+        self.prints.iter().map(PrintColumns::len).sum()
+    }
+
+    /// Every print in time order (ties in instrument order), for the text prints file.
+    pub fn trades_in_time_order(&self) -> Vec<TradeRow> {
+        let mut rows = Vec::with_capacity(self.print_count());
+        for (i, p) in self.prints.iter().enumerate() {
+            rows.extend((0..p.len()).map(|k| TradeRow {
+                ts: p.ts[k],
+                instrument: i as u16,
+                price: Price(p.price[k]),
+                size: p.size[k],
+            }));
+        }
+        rows.sort_by_key(|r| r.ts);
+        rows
+    }
 }
 
 pub struct Sink<'a> {
@@ -190,7 +333,7 @@ pub struct Sink<'a> {
     files: Vec<String>,
     file: u16,
     seen: Vec<Seen>,
-    by_name: HashMap<Vec<u8>, Sym>,
+    by_name: HashMap<Vec<u8>, Sym, BuildHasherDefault<BytesHasher>>,
     by_upper: HashMap<String, u16>,
     /// The last name resolved and what it resolved to (rows come in runs of one symbol).
     last_name: Vec<u8>,
@@ -199,7 +342,8 @@ pub struct Sink<'a> {
     target: Option<NaiveDate>,
     /// A day after `target` seen only on an earlier calendar date so far (futures from 18:00).
     pending: Option<NaiveDate>,
-    trades: Vec<Staged>,
+    /// Per instrument met (as `seen`), the prints kept so far.
+    staged: Vec<Staging>,
     bars: Vec<StagedBar>,
     prior: BTreeMap<(u16, NaiveDate), PriorPrice>,
     days: [DayCache; 2],
@@ -221,14 +365,14 @@ impl<'a> Sink<'a> {
             files: Vec::new(),
             file: 0,
             seen: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             by_upper: HashMap::new(),
             last_name: Vec::new(),
             last_sym: Sym::Invalid,
             asked,
             target: opts.date,
             pending: None,
-            trades: Vec::new(),
+            staged: Vec::new(),
             bars: Vec::new(),
             prior: BTreeMap::new(),
             days: [DayCache::new(0), DayCache::new(FUTURES_SHIFT)],
@@ -293,6 +437,7 @@ impl<'a> Sink<'a> {
             symbol: symbol.to_string(),
             kind,
         });
+        self.staged.push(Staging::default());
         self.by_upper.insert(upper, id);
         Sym::Id(id)
     }
@@ -331,82 +476,93 @@ impl<'a> Sink<'a> {
     }
 
     /// Which day `ts` trades on for this instrument.
+    #[inline]
     fn trading_day(&mut self, inst: u16, ts: UnixNanos) -> NaiveDate {
-        let future = self.seen[inst as usize].is_future();
-        self.days[future as usize].day_of(ts)
+        self_day(&self.seen, &mut self.days, inst, ts)
     }
 
     /// Where a row of trading `day` at `ts` goes. Without `--date` the trading date is the
     /// latest day that has a row on its own calendar date: a futures print at 18:30 opens the
     /// next Globex day, which becomes the replay's date only once that day itself is in the data
     /// (a Databento UTC-day file of CME data ends at 19:00 New York time).
+    ///
+    /// Every kept row is of the target day or of the pending day; which one follows from its
+    /// time, so rows carry no flag.
+    #[inline]
     fn place(&mut self, day: NaiveDate, ts: UnixNanos) -> Place {
+        // The usual case, whether or not `--date` set the target.
+        if self.target == Some(day) {
+            return Place::Keep;
+        }
         if let Some(d) = self.opts.date {
             return match day.cmp(&d) {
-                std::cmp::Ordering::Equal => Place::Keep { later: false },
+                std::cmp::Ordering::Equal => Place::Keep,
                 std::cmp::Ordering::Less => Place::Skip(Skip::EarlierDay),
                 std::cmp::Ordering::Greater => Place::Skip(Skip::LaterDay),
             };
         }
         if self.target == Some(day) {
-            return Place::Keep { later: false };
+            return Place::Keep;
         }
         if self.target.is_some_and(|t| day < t) {
             return Place::Skip(Skip::EarlierDay);
         }
         if self.days[0].day_of(ts) == day {
             if let Some(t) = self.target {
-                self.retire(t, false);
+                self.retire(t);
             }
             match self.pending {
-                Some(p) if p == day => {
-                    self.trades.iter_mut().for_each(|r| r.later = false);
-                    self.bars.iter_mut().for_each(|r| r.later = false);
-                    self.pending = None;
-                }
+                Some(p) if p == day => self.pending = None,
                 Some(p) if p < day => {
-                    self.retire(p, true);
+                    self.retire(p);
                     self.pending = None;
                 }
                 _ => {}
             }
             self.target = Some(day);
-            return Place::Keep { later: false };
+            return Place::Keep;
         }
         match self.pending {
-            Some(p) if p == day => Place::Keep { later: true },
+            Some(p) if p == day => Place::Keep,
             Some(p) if day < p => Place::Skip(Skip::EarlierDay),
             Some(p) => {
-                self.retire(p, true);
+                self.retire(p);
                 self.pending = Some(day);
-                Place::Keep { later: true }
+                Place::Keep
             }
             None => {
                 self.pending = Some(day);
-                Place::Keep { later: true }
+                Place::Keep
             }
         }
     }
 
-    /// The kept rows of `day` (those with this `later` flag) become an earlier day: only their
-    /// reference prices remain.
-    fn retire(&mut self, day: NaiveDate, later: bool) {
-        let trades = std::mem::take(&mut self.trades);
+    /// The kept rows of `day` become an earlier day: only their reference prices remain.
+    fn retire(&mut self, day: NaiveDate) {
+        let mut staged = std::mem::take(&mut self.staged);
         let bars = std::mem::take(&mut self.bars);
         let mut n = 0;
-        for t in trades.iter().filter(|t| t.later == later) {
-            self.fold(t.inst, day, t.ts, Price(t.price), false);
-            n += 1;
+        for (inst, st) in staged.iter_mut().enumerate() {
+            let inst = inst as u16;
+            for k in 0..st.len() {
+                if self.trading_day(inst, st.ts[k]) == day {
+                    self.fold(inst, day, st.ts[k], Price(st.price[k]), false);
+                    n += 1;
+                }
+            }
+            st.retain(|ts| self.trading_day(inst, ts) != day);
         }
-        for b in bars.iter().filter(|b| b.later == later) {
-            self.fold(b.bar.instrument, day, b.bar.ts, b.bar.close, true);
-            n += 1;
+        for b in &bars {
+            if self.trading_day(b.bar.instrument, b.bar.ts) == day {
+                self.fold(b.bar.instrument, day, b.bar.ts, b.bar.close, true);
+                n += 1;
+            }
         }
         self.report.skip(Skip::EarlierDay, n);
-        self.trades = trades;
-        self.trades.retain(|t| t.later != later);
+        self.staged = staged;
         self.bars = bars;
-        self.bars.retain(|b| b.later != later);
+        self.bars
+            .retain(|b| self_day(&self.seen, &mut self.days, b.bar.instrument, b.bar.ts) != day);
     }
 
     /// Remembers the last day-session price of `inst` on an earlier `day`.
@@ -436,6 +592,7 @@ impl<'a> Sink<'a> {
     }
 
     /// A print. `id` is the vendor's trade id or sequence ([`NO_ID`] when the format has none).
+    #[inline]
     pub fn trade(&mut self, line: u64, ts: UnixNanos, inst: u16, price: Price, size: u32, id: u64) {
         if price.0 <= 0 {
             return self.reject(line, Reject::Price, "price", || {
@@ -447,17 +604,16 @@ impl<'a> Sink<'a> {
         }
         let day = self.trading_day(inst, ts);
         match self.place(day, ts) {
-            Place::Keep { later } => {
+            Place::Keep => {
                 self.report.read += 1;
-                self.trades.push(Staged {
-                    ts,
-                    price: price.0,
+                let st = &mut self.staged[inst as usize];
+                st.ts.push(ts);
+                st.price.push(price.0);
+                st.size.push(size);
+                st.tag.push(Tag {
                     id,
-                    size,
                     line: line.min(u32::MAX as u64) as u32,
-                    inst,
                     file: self.file,
-                    later,
                 });
             }
             Place::Skip(skip) => {
@@ -504,13 +660,12 @@ impl<'a> Sink<'a> {
         }
         let day = self.trading_day(bar.instrument, bar.ts);
         match self.place(day, bar.ts) {
-            Place::Keep { later } => {
+            Place::Keep => {
                 self.report.read += 1;
                 self.bars.push(StagedBar {
                     bar,
                     line: line.min(u32::MAX as u64) as u32,
                     file: self.file,
-                    later,
                 });
             }
             Place::Skip(skip) => {
@@ -528,43 +683,53 @@ impl<'a> Sink<'a> {
         // Only evening futures prints: their Globex day is all there is.
         if self.target.is_none() {
             self.target = self.pending.take();
-            self.trades.iter_mut().for_each(|r| r.later = false);
-            self.bars.iter_mut().for_each(|r| r.later = false);
         }
         let Some(date) = self.target else {
             return (None, self.report);
         };
-        let mut trades = std::mem::take(&mut self.trades);
+        let mut staged = std::mem::take(&mut self.staged);
         let mut bars = std::mem::take(&mut self.bars);
-        let before = trades.len() + bars.len();
-        trades.retain(|t| !t.later);
-        bars.retain(|b| !b.later);
-        self.report
-            .skip(Skip::LaterDay, (before - trades.len() - bars.len()) as u64);
-        let future = |inst: u16| self.seen[inst as usize].is_future();
-        let has_future =
-            trades.iter().any(|t| future(t.inst)) || bars.iter().any(|b| future(b.bar.instrument));
+        // Rows of a pending later day (futures after 18:00) are not the trading date's.
+        if self.pending.is_some() {
+            let before = staged.iter().map(Staging::len).sum::<usize>() + bars.len();
+            for (inst, st) in staged.iter_mut().enumerate() {
+                st.retain(|ts| self_day(&self.seen, &mut self.days, inst as u16, ts) == date);
+            }
+            bars.retain(|b| {
+                self_day(&self.seen, &mut self.days, b.bar.instrument, b.bar.ts) == date
+            });
+            let after = staged.iter().map(Staging::len).sum::<usize>() + bars.len();
+            self.report.skip(Skip::LaterDay, (before - after) as u64);
+        }
+        let future = |inst: usize| self.seen[inst].is_future();
+        let has_future = staged
+            .iter()
+            .enumerate()
+            .any(|(i, st)| st.len() > 0 && future(i))
+            || bars.iter().any(|b| future(b.bar.instrument as usize));
         let (start, end) = replay_span(date, has_future);
 
         self.infer_intervals(&mut bars);
-        let before = trades.len() + bars.len();
-        trades.retain(|t| t.ts >= start && t.ts <= end);
+        let before = staged.iter().map(Staging::len).sum::<usize>() + bars.len();
+        for st in &mut staged {
+            if st.ts.iter().any(|&t| t < start || t > end) {
+                st.retain(|t| t >= start && t <= end);
+            }
+        }
         // A bar is shown when complete: it must end inside the replay too.
         bars.retain(|b| b.bar.ts >= start && b.bar.visible_at() <= end);
-        self.report.skip(
-            Skip::OutsideSessions,
-            (before - trades.len() - bars.len()) as u64,
-        );
+        let after = staged.iter().map(Staging::len).sum::<usize>() + bars.len();
+        self.report
+            .skip(Skip::OutsideSessions, (before - after) as u64);
 
-        trades.sort_by_key(|t| t.ts);
-        self.drop_duplicate_trades(&mut trades);
+        for st in &mut staged {
+            st.sort();
+            self.drop_duplicate_trades(st);
+        }
         bars.sort_by_key(|b| b.bar.ts);
         self.drop_duplicate_bars(&mut bars);
 
-        let mut has_trades = vec![false; self.seen.len()];
-        for t in &trades {
-            has_trades[t.inst as usize] = true;
-        }
+        let has_trades: Vec<bool> = staged.iter().map(|st| st.len() > 0).collect();
         let before = bars.len();
         bars.retain(|b| !has_trades[b.bar.instrument as usize]);
         self.report
@@ -579,13 +744,9 @@ impl<'a> Sink<'a> {
         self.report
             .skip(Skip::CoarserBars, (before - bars.len()) as u64);
 
-        let mut present = vec![false; self.seen.len()];
-        for i in trades
-            .iter()
-            .map(|t| t.inst)
-            .chain(bars.iter().map(|b| b.bar.instrument))
-        {
-            present[i as usize] = true;
+        let mut present = has_trades;
+        for b in &bars {
+            present[b.bar.instrument as usize] = true;
         }
         let order = self.output_order(&present);
         let mut remap = vec![u16::MAX; self.seen.len()];
@@ -594,21 +755,17 @@ impl<'a> Sink<'a> {
         }
         let mut instruments: Vec<Collected> = order
             .iter()
-            .map(|&old| Collected {
-                seen: self.seen[old].clone(),
-                price_gcd: 0,
-                first: Price::ZERO,
-                prior: self.prior_price(old as u16, date),
-                has_bars: false,
+            .map(|&old| {
+                let st = &staged[old];
+                Collected {
+                    seen: self.seen[old].clone(),
+                    price_gcd: gcd_of(&st.price),
+                    first: st.price.first().map_or(Price::ZERO, |&p| Price(p)),
+                    prior: self.prior_price(old as u16, date),
+                    has_bars: false,
+                }
             })
             .collect();
-        for t in &trades {
-            let c = &mut instruments[remap[t.inst as usize] as usize];
-            if c.first == Price::ZERO {
-                c.first = Price(t.price);
-            }
-            c.price_gcd = gcd(c.price_gcd, t.price);
-        }
         for b in &bars {
             let c = &mut instruments[remap[b.bar.instrument as usize] as usize];
             if c.first == Price::ZERO {
@@ -619,23 +776,26 @@ impl<'a> Sink<'a> {
                 c.price_gcd = gcd(c.price_gcd, p.0);
             }
         }
-        self.report.trades = trades.len() as u64;
+        let prints: Vec<PrintColumns> = order
+            .iter()
+            .map(|&old| {
+                let st = std::mem::take(&mut staged[old]);
+                // The tags were only for duplicates: their memory goes before writing.
+                drop(st.tag);
+                PrintColumns {
+                    ts: st.ts,
+                    price: st.price,
+                    size: st.size,
+                }
+            })
+            .collect();
+        self.report.trades = prints.iter().map(|p| p.len() as u64).sum();
         self.report.bars = bars.len() as u64;
         self.report.instruments = instruments.len();
         self.report.date = Some(date.to_string());
-        if trades.is_empty() && bars.is_empty() {
+        if self.report.trades == 0 && bars.is_empty() {
             return (None, self.report);
         }
-        // Collected in place: the staged rows' memory is reused for the written rows.
-        let trades = trades
-            .into_iter()
-            .map(|t| TradeRow {
-                ts: t.ts,
-                instrument: remap[t.inst as usize],
-                price: Price(t.price),
-                size: t.size,
-            })
-            .collect();
         let bars = bars
             .into_iter()
             .map(|b| BarRow {
@@ -647,7 +807,7 @@ impl<'a> Sink<'a> {
             date,
             has_future,
             instruments,
-            trades,
+            prints,
             bars,
         };
         (Some(out), self.report)
@@ -673,50 +833,56 @@ impl<'a> Sink<'a> {
         order
     }
 
-    /// Drops rows equal to an earlier row in time, symbol, price, size and vendor id (rows
-    /// without an id are never duplicates: two real prints can look alike).
-    fn drop_duplicate_trades(&mut self, rows: &mut Vec<Staged>) {
-        let key = |r: &Staged| (r.inst, r.price, r.size, r.id);
+    /// Drops rows equal to an earlier row of the instrument in time, price, size and vendor id
+    /// (rows without an id are never duplicates: two real prints can look alike). `st` is
+    /// sorted by time.
+    fn drop_duplicate_trades(&mut self, st: &mut Staging) {
+        let key = |st: &Staging, k: usize| (st.price[k], st.size[k], st.tag[k].id);
         let mut kept = 0;
         let mut run = 0;
-        let mut seen: HashMap<(u16, i64, u32, u64), usize> = HashMap::new();
-        for i in 0..rows.len() {
-            let r = rows[i];
-            if kept == 0 || rows[kept - 1].ts != r.ts {
+        let mut seen: HashMap<(i64, u32, u64), usize> = HashMap::new();
+        for i in 0..st.len() {
+            if kept == 0 || st.ts[kept - 1] != st.ts[i] {
                 run = kept;
-                seen.clear();
+                if !seen.is_empty() {
+                    seen.clear();
+                }
+                // A lone print at its time, the usual case: nothing to compare.
+                if i + 1 == st.len() || st.ts[i + 1] != st.ts[i] {
+                    st.move_row(i, kept);
+                    kept += 1;
+                    continue;
+                }
             }
-            let dup = if r.id == NO_ID {
+            let r = key(st, i);
+            let dup = if r.2 == NO_ID {
                 None
             } else if kept - run <= 16 {
-                rows[run..kept]
-                    .iter()
-                    .position(|k| key(k) == key(&r))
-                    .map(|p| run + p)
+                (run..kept).find(|&k| key(st, k) == r)
             } else {
                 if seen.is_empty() {
-                    for (j, k) in rows[run..kept].iter().enumerate() {
-                        seen.entry(key(k)).or_insert(run + j);
+                    for k in run..kept {
+                        seen.entry(key(st, k)).or_insert(k);
                     }
                 }
-                seen.get(&key(&r)).copied()
+                seen.get(&r).copied()
             };
             match dup {
                 Some(first) => {
-                    let first = rows[first];
+                    let (a, b) = (st.tag[i], st.tag[first]);
                     self.report.skip(Skip::Duplicate, 1);
-                    self.duplicate_problem(r.file, r.line, first.file, first.line);
+                    self.duplicate_problem(a.file, a.line, b.file, b.line);
                 }
                 None => {
                     if !seen.is_empty() {
-                        seen.entry(key(&r)).or_insert(kept);
+                        seen.entry(r).or_insert(kept);
                     }
-                    rows[kept] = r;
+                    st.move_row(i, kept);
                     kept += 1;
                 }
             }
         }
-        rows.truncate(kept);
+        st.truncate(kept);
     }
 
     /// Two bars of one instrument with the same start: the first is kept; an identical second
@@ -795,6 +961,20 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// The greatest common divisor of `prices`, testing each against the divisor found so far
+/// without a division (it changes only a few times).
+fn gcd_of(prices: &[i64]) -> i64 {
+    let mut g = 0;
+    let mut test = Divisible::by(1);
+    for &p in prices {
+        if g == 0 || !test.test(p) {
+            g = gcd(g, p);
+            test = Divisible::by(g);
+        }
+    }
+    g
+}
+
 fn gcd(a: i64, b: i64) -> i64 {
     let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
     // Most prices are already multiples of the divisor found so far.
@@ -865,6 +1045,17 @@ mod tests {
         assert_eq!(futures.day_of(at(d, 16, 59)), d);
         assert_eq!(futures.day_of(at(d, 18, 0)), d + Duration::days(1));
         assert_eq!(stocks.day_of(at(d, 23, 59)), d);
+    }
+
+    #[test]
+    fn gcd_of_prices() {
+        assert_eq!(gcd_of(&[]), 0);
+        assert_eq!(gcd_of(&[124_800_000_000]), 124_800_000_000);
+        assert_eq!(
+            gcd_of(&[124_800_000_000, 124_810_000_000, 124_817_600_000]),
+            400_000
+        );
+        assert_eq!(gcd_of(&[6, 10, 15]), 1);
     }
 
     #[test]

@@ -10,9 +10,13 @@
 //!     body_xxh3 u64, source_xxh3 u64, manifest_xxh3 u64,
 //!     trades (len u64, mtime_ns i64), bars (len u64, mtime_ns i64)
 //! directory: per instrument 16 u64 (rows, bar_interval, day_lo, day_hi, blocks, bars,
-//!     then byte offsets of ts, price, size, bar_open, bar_high, bar_low, blocks, bars)
+//!     then byte offsets of ts, price, size, bar_open, bar_high, bar_low, blocks, bars,
+//!     then flags: 1 = ts, price and size live in the replay's own prints file)
 //! sections: the columns themselves
 //! ```
+//!
+//! A replay whose prints are already binary (`trades.tdcol`) keeps only the derived sections
+//! here (prefix summaries, minute bars): its columns are mapped from the replay itself.
 //!
 //! `source_xxh3` hashes the manifest and data files' contents. A file whose size and mtime are
 //! unchanged is trusted without rehashing; one that was touched is rehashed and, if its content
@@ -31,7 +35,7 @@ use crate::engine::column::Column;
 use crate::engine::store::{Bar, Prefix, Series};
 
 const MAGIC: &[u8; 8] = b"TDCACHE1";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER_LEN: usize = 128;
 const DIR_WORDS: usize = 16;
 const ALIGN: usize = 64;
@@ -184,8 +188,17 @@ impl Header {
     }
 }
 
+/// Prints columns supplied from outside the cache (mapped from a `trades.tdcol`).
+pub type RawColumns = (Column<i64>, Column<i64>, Column<u32>);
+
 /// Opens the cache at `path` if it matches `source`, returning one series per instrument.
-pub fn read(path: &Path, source: &Source, instruments: usize) -> Result<Vec<Series>, Miss> {
+/// `raw` supplies the prints columns of a replay whose prints file is binary.
+pub fn read(
+    path: &Path,
+    source: &Source,
+    instruments: usize,
+    raw: Option<Vec<RawColumns>>,
+) -> Result<Vec<Series>, Miss> {
     let file = File::open(path).map_err(|_| Miss::Absent)?;
     // SAFETY: the mapping is read-only and private; tapedeck replaces cache files by rename,
     // never in place, so a mapped file's bytes do not change under us.
@@ -218,8 +231,12 @@ pub fn read(path: &Path, source: &Source, instruments: usize) -> Result<Vec<Seri
         return Err(Miss::Damaged("checksum mismatch"));
     }
     let map = Arc::new(map);
+    let mut raw = raw.map(|r| r.into_iter());
     (0..instruments)
-        .map(|i| series_at(&map, i).ok_or(Miss::Damaged("bad directory")))
+        .map(|i| {
+            let outside = raw.as_mut().and_then(Iterator::next);
+            series_at(&map, i, outside)
+        })
         .collect()
 }
 
@@ -239,9 +256,10 @@ fn refresh_ids(path: &Path, header: &Header, ids: [FileId; 2]) {
     }
 }
 
-fn series_at(map: &Arc<Mmap>, i: usize) -> Option<Series> {
+fn series_at(map: &Arc<Mmap>, i: usize, outside: Option<RawColumns>) -> Result<Series, Miss> {
+    let bad = Miss::Damaged("bad directory");
     let at = HEADER_LEN + i * DIR_WORDS * 8;
-    let d = map.get(at..at + DIR_WORDS * 8)?;
+    let d = map.get(at..at + DIR_WORDS * 8).ok_or(bad.clone())?;
     let w =
         |k: usize| u64::from_le_bytes(d[k * 8..k * 8 + 8].try_into().unwrap_or_default()) as usize;
     let (rows, bar_interval, day_lo, day_hi, n_blocks, n_bars) =
@@ -251,26 +269,52 @@ fn series_at(map: &Arc<Mmap>, i: usize) -> Option<Series> {
     if day_lo > day_hi
         || day_hi > rows
         || n_blocks != (day_hi - day_lo) / crate::engine::store::BLOCK + 1
+        || (is_bars && n_bars != rows)
     {
-        return None;
+        return Err(bad);
     }
-    Some(Series {
-        ts: Column::mapped(map, w(6), rows)?,
-        price: Column::mapped(map, w(7), rows)?,
-        size: Column::mapped(map, w(8), rows)?,
+    let external = (w(14) as u64) & FLAG_EXTERNAL != 0;
+    let (ts, price, size) = match (external, outside) {
+        (true, Some((ts, price, size))) => {
+            if ts.len() != rows || price.len() != rows || size.len() != rows {
+                return Err(Miss::Stale("the prints file changed"));
+            }
+            (ts, price, size)
+        }
+        (false, None) => (
+            Column::mapped(map, w(6), rows).ok_or(bad.clone())?,
+            Column::mapped(map, w(7), rows).ok_or(bad.clone())?,
+            Column::mapped(map, w(8), rows).ok_or(bad.clone())?,
+        ),
+        _ => return Err(Miss::Stale("the prints file kind changed")),
+    };
+    let mapped = |k: usize, n: usize| Column::mapped(map, w(k), n).ok_or(bad.clone());
+    Ok(Series {
+        ts,
+        price,
+        size,
         bar_interval: bar_interval as i64,
-        bar_open: Column::mapped(map, w(9), bar_rows)?,
-        bar_high: Column::mapped(map, w(10), bar_rows)?,
-        bar_low: Column::mapped(map, w(11), bar_rows)?,
+        bar_open: mapped(9, bar_rows)?,
+        bar_high: mapped(10, bar_rows)?,
+        bar_low: mapped(11, bar_rows)?,
         day_lo,
         day_hi,
-        blocks: Column::<Prefix>::mapped(map, w(12), n_blocks)?,
-        bars: Column::<Bar>::mapped(map, w(13), n_bars)?,
+        blocks: Column::<Prefix>::mapped(map, w(12), n_blocks).ok_or(bad.clone())?,
+        bars: Column::<Bar>::mapped(map, w(13), n_bars).ok_or(bad)?,
     })
 }
 
-/// Writes the cache for `series` atomically (temp file, then rename).
-pub fn write(path: &Path, source: &Source, series: &[Series]) -> io::Result<()> {
+/// Directory flag: the prints columns are not in the cache (see [`RawColumns`]).
+const FLAG_EXTERNAL: u64 = 1;
+
+/// Writes the cache for `series` atomically (temp file, then rename). With `external_raw` the
+/// prints columns are left out: the replay's binary prints file holds them.
+pub fn write(
+    path: &Path,
+    source: &Source,
+    series: &[Series],
+    external_raw: bool,
+) -> io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
@@ -278,7 +322,7 @@ pub fn write(path: &Path, source: &Source, series: &[Series]) -> io::Result<()> 
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = path.with_extension(format!("tdc.{}-{n}.tmp", std::process::id()));
-    let result = write_to(&tmp, source, series).and_then(|()| fs::rename(&tmp, path));
+    let result = write_to(&tmp, source, series, external_raw).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -305,7 +349,7 @@ impl<W: Write> Body<W> {
     }
 }
 
-fn write_to(tmp: &Path, source: &Source, series: &[Series]) -> io::Result<()> {
+fn write_to(tmp: &Path, source: &Source, series: &[Series], external: bool) -> io::Result<()> {
     let ids = source.ids()?;
     let source_hash = source.content_hash()?;
     let mut file = File::create(tmp)?;
@@ -325,7 +369,7 @@ fn write_to(tmp: &Path, source: &Source, series: &[Series]) -> io::Result<()> {
         at as u64
     };
     for s in series {
-        let sections: [&[u8]; 8] = sections(s);
+        let sections: [&[u8]; 8] = sections(s, external);
         let mut words = [0u64; DIR_WORDS];
         words[..6].copy_from_slice(&[
             s.ts.len() as u64,
@@ -338,12 +382,13 @@ fn write_to(tmp: &Path, source: &Source, series: &[Series]) -> io::Result<()> {
         for (k, sec) in sections.iter().enumerate() {
             words[6 + k] = next(sec.len());
         }
+        words[14] = if external { FLAG_EXTERNAL } else { 0 };
         for w in words {
             body.put(&w.to_le_bytes())?;
         }
     }
     for s in series {
-        for sec in sections(s) {
+        for sec in sections(s, external) {
             body.align()?;
             body.put(sec)?;
         }
@@ -365,11 +410,14 @@ fn write_to(tmp: &Path, source: &Source, series: &[Series]) -> io::Result<()> {
     file.sync_all()
 }
 
-fn sections(s: &Series) -> [&[u8]; 8] {
+fn sections(s: &Series, external: bool) -> [&[u8]; 8] {
+    fn raw(c: &[u8], external: bool) -> &[u8] {
+        if external { &[] } else { c }
+    }
     [
-        bytemuck::cast_slice(&s.ts),
-        bytemuck::cast_slice(&s.price),
-        bytemuck::cast_slice(&s.size),
+        raw(bytemuck::cast_slice(&s.ts), external),
+        raw(bytemuck::cast_slice(&s.price), external),
+        raw(bytemuck::cast_slice(&s.size), external),
         bytemuck::cast_slice(&s.bar_open),
         bytemuck::cast_slice(&s.bar_high),
         bytemuck::cast_slice(&s.bar_low),

@@ -11,13 +11,14 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::cache;
+use super::columns::{self, ColumnsFile, Divisible};
 use super::json_lines::{array_element_lines, key_line};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, HeadlineRecord, Manifest};
 use super::trades::{self, HEADER};
 use crate::engine::store::{Headline, InstrumentInfo, Phase, Store, StoreBuilder};
 use crate::price::{Price, decimals_of, parse_int};
 use crate::text::{has_control, sanitize};
-use crate::time::{UnixNanos, parse_rfc3339};
+use crate::time::{UnixNanos, parse_rfc3339, rfc3339_in};
 
 pub const MANIFEST_FILE: &str = "replay.json";
 /// The replay `cargo run` opens when none is named.
@@ -251,11 +252,29 @@ fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
     } else {
         None
     };
+    // A binary prints file is mapped, not parsed; its columns serve the cache and the store.
+    let binary = columns::is_columns_file(&manifest.files.trades);
+    let mapped = if binary && problems.is_empty() {
+        open_columns(&trades_path, &ctx, &mut problems)
+    } else {
+        None
+    };
+    let raw = |f: &ColumnsFile| -> Vec<cache::RawColumns> {
+        f.instruments
+            .iter()
+            .map(|m| (m.ts.clone(), m.price.clone(), m.size.clone()))
+            .collect()
+    };
     let mut miss = None;
     if let Some(path) = &cache_path
         && problems.is_empty()
     {
-        match cache::read(path, &source, ctx.instruments.len()) {
+        match cache::read(
+            path,
+            &source,
+            ctx.instruments.len(),
+            mapped.as_ref().map(raw),
+        ) {
             Ok(series) => {
                 builder.headlines(headlines);
                 return Ok(Replay {
@@ -271,7 +290,11 @@ fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
             Err(m) => miss = Some(m),
         }
     }
-    let traded = load_trades(dir, &manifest, &ctx, &mut builder, &mut problems);
+    let traded = match &mapped {
+        Some(f) => check_columns(&trades_path, f, &ctx, &mut builder, &mut problems),
+        None if binary => vec![false; ctx.instruments.len()],
+        None => load_trades(dir, &manifest, &ctx, &mut builder, &mut problems),
+    };
     if let Some(bars) = &bars_path {
         load_bars(bars, &ctx, &traded, &mut builder, &mut problems);
     }
@@ -285,7 +308,7 @@ fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
         Some(_) if store.print_count() < cache::MIN_PRINTS => {
             CacheStatus::NotUsed(format!("fewer than {} prints", cache::MIN_PRINTS))
         }
-        Some(path) => match cache::write(&path, &source, store.all_series()) {
+        Some(path) => match cache::write(&path, &source, store.all_series(), binary) {
             Ok(()) => CacheStatus::Written(path, miss),
             Err(e) => CacheStatus::NotUsed(format!("cannot write {}: {e}", path.display())),
         },
@@ -952,6 +975,166 @@ fn load_trades(
         b.push(i, ts, price, size);
     }
     traded
+}
+
+/// Maps a binary prints file and checks that its directory lists the manifest's instruments.
+fn open_columns(path: &Path, ctx: &Context, p: &mut Problems) -> Option<ColumnsFile> {
+    let f = match ColumnsFile::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            p.add(path, None, "", e);
+            return None;
+        }
+    };
+    if f.instruments.len() != ctx.instruments.len() {
+        p.add(
+            path,
+            None,
+            "directory",
+            format!(
+                "{} instruments, {MANIFEST_FILE} lists {}",
+                f.instruments.len(),
+                ctx.instruments.len()
+            ),
+        );
+        return None;
+    }
+    for (i, (m, info)) in f.instruments.iter().zip(&ctx.instruments).enumerate() {
+        if m.symbol != info.symbol {
+            p.add(
+                path,
+                None,
+                &format!("directory[{i}]"),
+                format!(
+                    "symbol {:?}, {MANIFEST_FILE} lists {} there",
+                    sanitize(&m.symbol),
+                    info.symbol
+                ),
+            );
+        }
+    }
+    p.is_empty().then_some(f)
+}
+
+/// Checks every print of a binary prints file as `load_trades` checks text rows (checksum, time
+/// order, span, positive size, price on the grid) and hands the columns to the store as they
+/// are. Returns which instruments have prints.
+fn check_columns(
+    path: &Path,
+    f: &ColumnsFile,
+    ctx: &Context,
+    b: &mut StoreBuilder,
+    p: &mut Problems,
+) -> Vec<bool> {
+    if let Err(e) = f.verify() {
+        p.add(path, None, "", e);
+        return vec![false; ctx.instruments.len()];
+    }
+    let mut traded = vec![false; ctx.instruments.len()];
+    for (i, m) in f.instruments.iter().enumerate() {
+        let symbol = &ctx.instruments[i].symbol;
+        let step = ctx.steps[i];
+        let at = |k: usize, field: &str| format!("{symbol} print {}: {field}", k + 1);
+        match first_bad_print(&m.ts, &m.price, &m.size, ctx.start, ctx.end, step) {
+            None => {}
+            Some((k, BadPrint::Order)) => p.add(
+                path,
+                None,
+                &at(k, "ts_event"),
+                format!(
+                    "out of order: {} is earlier than the print before ({})",
+                    m.ts[k],
+                    m.ts[k - 1]
+                ),
+            ),
+            Some((k, BadPrint::Span)) => p.add(
+                path,
+                None,
+                &at(k, "ts_event"),
+                format!(
+                    "{} ({}) is outside the replay ({} to {})",
+                    m.ts[k],
+                    rfc3339_in(m.ts[k], ctx.tz),
+                    rfc3339_in(ctx.start, ctx.tz),
+                    rfc3339_in(ctx.end, ctx.tz)
+                ),
+            ),
+            Some((k, BadPrint::Price)) => p.add(
+                path,
+                None,
+                &at(k, "price"),
+                format!(
+                    "{} is not a positive multiple of {step}",
+                    Price(m.price[k]).display(ctx.instruments[i].decimals)
+                ),
+            ),
+            Some((k, BadPrint::Size)) => p.add(path, None, &at(k, "size"), "0 is not positive"),
+        }
+        traded[i] = !m.ts.is_empty();
+        b.columns(i, m.ts.clone(), m.price.clone(), m.size.clone());
+    }
+    traded
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadPrint {
+    Order,
+    Span,
+    Price,
+    Size,
+}
+
+/// The first print that breaks a rule, found without a branch per print: each block is folded
+/// into one "anything wrong" flag, and only a flagged block is searched row by row.
+fn first_bad_print(
+    ts: &[UnixNanos],
+    price: &[i64],
+    size: &[u32],
+    start: UnixNanos,
+    end: UnixNanos,
+    step: Price,
+) -> Option<(usize, BadPrint)> {
+    const CHUNK: usize = 4096;
+    let grid = Divisible::by(step.0);
+    let row = |k: usize, prev: UnixNanos| -> Option<BadPrint> {
+        if ts[k] < prev {
+            Some(BadPrint::Order)
+        } else if ts[k] < start || ts[k] > end {
+            Some(BadPrint::Span)
+        } else if price[k] <= 0 || !grid.test(price[k]) {
+            Some(BadPrint::Price)
+        } else if size[k] == 0 {
+            Some(BadPrint::Size)
+        } else {
+            None
+        }
+    };
+    let mut prev = start;
+    for from in (0..ts.len()).step_by(CHUNK) {
+        let to = (from + CHUNK).min(ts.len());
+        let mut wrong = false;
+        let mut last = prev;
+        for ((&t, &p), &q) in ts[from..to]
+            .iter()
+            .zip(&price[from..to])
+            .zip(&size[from..to])
+        {
+            wrong |= (t < last) | (t > end) | (p <= 0) | !grid.test(p) | (q == 0);
+            last = t;
+        }
+        // `prev` starts at `start`, so a print before the replay shows up as out of order.
+        if wrong {
+            let mut prev = if from == 0 { i64::MIN } else { ts[from - 1] };
+            for (k, &t) in ts.iter().enumerate().take(to).skip(from) {
+                if let Some(why) = row(k, prev) {
+                    return Some((k, why));
+                }
+                prev = t;
+            }
+        }
+        prev = last;
+    }
+    None
 }
 
 /// Reads the bars file of bar-only instruments.

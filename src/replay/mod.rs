@@ -3,6 +3,7 @@
 
 pub mod bars;
 pub mod cache;
+pub mod columns;
 pub mod json_lines;
 pub mod load;
 pub mod manifest;

@@ -102,3 +102,41 @@ pub fn basic_rows() -> Vec<String> {
         row(mon(16, 59), "NQ", "21304.50", 7),
     ]
 }
+
+/// Writes a replay folder whose prints are the binary `trades.tdcol`, from rows as `row` writes
+/// them (per instrument in the order given; the writer checks nothing, so bad rows stay bad).
+pub fn write_columns(rows: &[String]) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("replay.json"), manifest("trades.tdcol")).unwrap();
+    std::fs::write(dir.path().join("headlines.json"), HEADLINES).unwrap();
+    write_columns_file(
+        &dir.path().join("trades.tdcol"),
+        &["AAA", "BBB", "NQ"],
+        rows,
+    );
+    Fixture { dir }
+}
+
+/// The binary prints file of `rows` with the directory listing `symbols` in this order.
+pub fn write_columns_file(path: &Path, symbols: &[&str], rows: &[String]) {
+    use tapedeck::price::Price;
+    let mut cols: Vec<(Vec<i64>, Vec<i64>, Vec<u32>)> = vec![Default::default(); symbols.len()];
+    for r in rows {
+        let f: Vec<&str> = r.split(',').collect();
+        let i = symbols.iter().position(|s| *s == f[1]).unwrap();
+        cols[i].0.push(f[0].parse().unwrap());
+        cols[i].1.push(Price::parse(f[2]).unwrap().0);
+        cols[i].2.push(f[3].parse().unwrap());
+    }
+    let prints: Vec<tapedeck::replay::columns::Prints> = symbols
+        .iter()
+        .zip(&cols)
+        .map(|(s, c)| tapedeck::replay::columns::Prints {
+            symbol: s,
+            ts: &c.0,
+            price: &c.1,
+            size: &c.2,
+        })
+        .collect();
+    tapedeck::replay::columns::write(path, &prints).unwrap();
+}

@@ -1,0 +1,405 @@
+//! The binary prints file of a replay, `trades.tdcol`: every instrument's prints as three plain
+//! little-endian columns (ts i64 UTC ns, price i64 in 1e-9 units, size u32), so a replay of tens
+//! of millions of prints is written at disk speed and opened by mapping it, with no parsing.
+//! `tapedeck import` writes it by default; `trades.csv[.gz]` is the text alternative.
+//!
+//! Layout (every section starts on a 64-byte boundary):
+//!
+//! ```text
+//! header (64 bytes): magic "TDCOLS01", version u32 = 1, instruments u32, prints u64,
+//!     body_len u64, body_xxh3 u64, zeros
+//! directory (64 bytes per instrument, in manifest order): symbol (32 bytes, UTF-8, NUL
+//!     padded), rows u64, then the absolute byte offsets of its ts, price and size columns
+//! sections: per instrument its ts, price and size columns
+//! ```
+//!
+//! `body_xxh3` is the xxh3-64 of every byte after the header. Each instrument's prints are in
+//! time order; the replay loader checks that and everything else the text form is checked for.
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use memmap2::Mmap;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+
+use crate::engine::column::Column;
+use crate::time::UnixNanos;
+
+pub const MAGIC: &[u8; 8] = b"TDCOLS01";
+pub const VERSION: u32 = 1;
+pub const EXTENSION: &str = "tdcol";
+const HEADER_LEN: usize = 64;
+const DIR_LEN: usize = 64;
+const SYMBOL_LEN: usize = 32;
+const ALIGN: usize = 64;
+
+/// Whether a replay's `files.trades` names a binary prints file.
+pub fn is_columns_file(name: &str) -> bool {
+    Path::new(name).extension().is_some_and(|e| e == EXTENSION)
+}
+
+/// One instrument's prints as borrowed columns, for writing.
+pub struct Prints<'a> {
+    pub symbol: &'a str,
+    pub ts: &'a [UnixNanos],
+    pub price: &'a [i64],
+    pub size: &'a [u32],
+}
+
+/// One instrument's prints as read: columns that view the mapped file.
+pub struct MappedPrints {
+    pub symbol: String,
+    pub ts: Column<UnixNanos>,
+    pub price: Column<i64>,
+    pub size: Column<u32>,
+}
+
+/// Writes `instruments` to `path` (created or truncated). The same prints always give the same
+/// bytes.
+pub fn write(path: &Path, instruments: &[Prints]) -> io::Result<()> {
+    for p in instruments {
+        if p.symbol.len() > SYMBOL_LEN || p.symbol.as_bytes().contains(&0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("symbol {:?} does not fit the directory", p.symbol),
+            ));
+        }
+        if p.price.len() != p.ts.len() || p.size.len() != p.ts.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: columns of different lengths", p.symbol),
+            ));
+        }
+    }
+    let mut file = File::create(path)?;
+    file.write_all(&[0u8; HEADER_LEN])?;
+    let mut body = Body {
+        out: &mut file,
+        hash: Xxh3::new(),
+        pos: HEADER_LEN,
+    };
+    let mut next = HEADER_LEN + instruments.len() * DIR_LEN;
+    let mut take = |bytes: usize| {
+        next = next.div_ceil(ALIGN) * ALIGN;
+        let at = next;
+        next += bytes;
+        at as u64
+    };
+    // The directory is small: built whole, then written once.
+    let mut dir = Vec::with_capacity(instruments.len() * DIR_LEN);
+    for p in instruments {
+        let mut entry = [0u8; DIR_LEN];
+        entry[..p.symbol.len()].copy_from_slice(p.symbol.as_bytes());
+        let words = [
+            p.ts.len() as u64,
+            take(size_of_val(p.ts)),
+            take(size_of_val(p.price)),
+            take(size_of_val(p.size)),
+        ];
+        for (k, w) in words.iter().enumerate() {
+            let at = SYMBOL_LEN + k * 8;
+            entry[at..at + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        dir.extend_from_slice(&entry);
+    }
+    body.put(&dir)?;
+    for p in instruments {
+        for section in [
+            bytemuck::cast_slice::<_, u8>(p.ts),
+            bytemuck::cast_slice(p.price),
+            bytemuck::cast_slice(p.size),
+        ] {
+            body.align()?;
+            body.put(section)?;
+        }
+    }
+    let body_len = (body.pos - HEADER_LEN) as u64;
+    let body_hash = body.hash.digest();
+    let prints: u64 = instruments.iter().map(|p| p.ts.len() as u64).sum();
+    let mut header = [0u8; HEADER_LEN];
+    header[0..8].copy_from_slice(MAGIC);
+    header[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    header[12..16].copy_from_slice(&(instruments.len() as u32).to_le_bytes());
+    header[16..24].copy_from_slice(&prints.to_le_bytes());
+    header[24..32].copy_from_slice(&body_len.to_le_bytes());
+    header[32..40].copy_from_slice(&body_hash.to_le_bytes());
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(&header)?;
+    file.flush()
+}
+
+/// Large columns go straight to the file (no copy through a buffer); the hash follows along.
+struct Body<'a> {
+    out: &'a mut File,
+    hash: Xxh3,
+    pos: usize,
+}
+
+impl Body<'_> {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.hash.update(bytes);
+        self.pos += bytes.len();
+        Ok(())
+    }
+
+    fn align(&mut self) -> io::Result<()> {
+        let pad = (ALIGN - self.pos % ALIGN) % ALIGN;
+        self.put(&[0u8; ALIGN][..pad])
+    }
+}
+
+/// A prints file opened and checked for shape: header, directory and bounds. `verify` checks
+/// the body's checksum too.
+pub struct ColumnsFile {
+    pub instruments: Vec<MappedPrints>,
+    map: Arc<Mmap>,
+    body_hash: u64,
+}
+
+impl ColumnsFile {
+    /// Maps `path` and checks its header and directory; the error says what is wrong.
+    pub fn open(path: &Path) -> Result<ColumnsFile, String> {
+        let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+        // SAFETY: a read-only private mapping. Replay files are replaced by renaming a new folder
+        // into place, never rewritten in place, so the mapped bytes do not change under us.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
+        let map = Arc::new(map);
+        if !map.starts_with(MAGIC) && !MAGIC.starts_with(&map[..map.len().min(8)]) {
+            return Err("not a tapedeck prints file (bad magic)".into());
+        }
+        let h = map
+            .get(..HEADER_LEN)
+            .ok_or("too short for a header (truncated?)")?;
+        let u32_at =
+            |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or([0; 4]));
+        let u64_at =
+            |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        let version = u32_at(h, 8);
+        if version != VERSION {
+            return Err(format!(
+                "version {version}; this build reads version {VERSION}"
+            ));
+        }
+        let count = u32_at(h, 12) as usize;
+        let prints = u64_at(h, 16);
+        let body_len = u64_at(h, 24);
+        let body_hash = u64_at(h, 32);
+        if (map.len() - HEADER_LEN) as u64 != body_len {
+            return Err(format!(
+                "{} bytes after the header, the header says {body_len} (truncated?)",
+                map.len() - HEADER_LEN
+            ));
+        }
+        let dir_end = count
+            .checked_mul(DIR_LEN)
+            .and_then(|n| n.checked_add(HEADER_LEN))
+            .filter(|&n| n <= map.len())
+            .ok_or("the directory does not fit in the file")?;
+        let mut instruments = Vec::with_capacity(count);
+        let mut total = 0u64;
+        for (i, d) in map[HEADER_LEN..dir_end].chunks_exact(DIR_LEN).enumerate() {
+            let name = &d[..SYMBOL_LEN];
+            let end = name.iter().position(|&b| b == 0).unwrap_or(SYMBOL_LEN);
+            let symbol = std::str::from_utf8(&name[..end])
+                .map_err(|_| format!("directory entry {i}: the symbol is not UTF-8"))?
+                .to_string();
+            let rows = u64_at(d, SYMBOL_LEN) as usize;
+            let at = |k: usize| u64_at(d, SYMBOL_LEN + 8 + k * 8) as usize;
+            let bad = || {
+                format!(
+                    "directory entry {i} ({symbol}): a column lies outside the file or is misaligned"
+                )
+            };
+            let ts = Column::mapped(&map, at(0), rows).ok_or_else(bad)?;
+            let price = Column::mapped(&map, at(1), rows).ok_or_else(bad)?;
+            let size = Column::mapped(&map, at(2), rows).ok_or_else(bad)?;
+            total += rows as u64;
+            instruments.push(MappedPrints {
+                symbol,
+                ts,
+                price,
+                size,
+            });
+        }
+        if total != prints {
+            return Err(format!(
+                "the directory holds {total} prints, the header says {prints}"
+            ));
+        }
+        Ok(ColumnsFile {
+            instruments,
+            map,
+            body_hash,
+        })
+    }
+
+    /// Checks the body against the header's checksum (reads the whole file).
+    pub fn verify(&self) -> Result<(), String> {
+        if xxh3_64(&self.map[HEADER_LEN..]) == self.body_hash {
+            Ok(())
+        } else {
+            Err("checksum mismatch: the file is damaged".into())
+        }
+    }
+}
+
+/// Divisibility by a fixed step without a division per value: `x % step == 0` for `x >= 0`,
+/// by multiplying by the inverse of step's odd part (Granlund–Montgomery, as in Lemire's
+/// "faster remainder by direct computation"). Validating tens of millions of prices with a
+/// hardware divide each would dominate opening a replay.
+#[derive(Debug, Clone, Copy)]
+pub struct Divisible {
+    shift: u32,
+    inverse: u64,
+    limit: u64,
+}
+
+impl Divisible {
+    /// `step` must be positive.
+    pub fn by(step: i64) -> Divisible {
+        let step = step.max(1) as u64;
+        let shift = step.trailing_zeros();
+        let odd = step >> shift;
+        // Newton's iteration doubles the correct low bits each step: 3 → 6 → 12 → 24 → 48 → 96.
+        let mut inverse = odd;
+        for _ in 0..5 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        }
+        Divisible {
+            shift,
+            inverse,
+            limit: u64::MAX / odd,
+        }
+    }
+
+    /// Whether non-negative `x` is a multiple of the step.
+    #[inline]
+    pub fn test(self, x: i64) -> bool {
+        let x = x as u64;
+        // The low `shift` bits must be zero, and what is left a multiple of the odd part.
+        let low = x & ((1u64 << self.shift) - 1);
+        low == 0 && (x >> self.shift).wrapping_mul(self.inverse) <= self.limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn divisibility_matches_the_remainder() {
+        let steps = [
+            1i64,
+            2,
+            3,
+            7,
+            10,
+            250_000_000,
+            10_000_000,
+            100_000,
+            1_000_000_000,
+            12_345,
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for &s in &steps {
+            let d = Divisible::by(s);
+            for k in 0..2000i64 {
+                for v in [k, k * s, k * s + 1, k * s + s - 1] {
+                    assert_eq!(d.test(v), v % s == 0, "{v} by {s}");
+                }
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let v = (x >> 2) as i64;
+                assert_eq!(d.test(v), v % s == 0, "{v} by {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn round_trip_and_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trades.tdcol");
+        let ts = [10i64, 20, 20, 35];
+        let price = [1_000_000_000i64, 1_010_000_000, 990_000_000, 1_000_000_000];
+        let size = [1u32, 5, 2, 9];
+        let prints = [
+            Prints {
+                symbol: "AAA",
+                ts: &ts,
+                price: &price,
+                size: &size,
+            },
+            Prints {
+                symbol: "NQH25",
+                ts: &[],
+                price: &[],
+                size: &[],
+            },
+        ];
+        write(&path, &prints).unwrap();
+        let f = ColumnsFile::open(&path).unwrap();
+        f.verify().unwrap();
+        assert_eq!(f.instruments.len(), 2);
+        assert_eq!(f.instruments[0].symbol, "AAA");
+        assert_eq!(&f.instruments[0].ts[..], &ts);
+        assert_eq!(&f.instruments[0].price[..], &price);
+        assert_eq!(&f.instruments[0].size[..], &size);
+        assert_eq!(f.instruments[1].symbol, "NQH25");
+        assert!(f.instruments[1].ts.is_empty());
+        let bytes = std::fs::read(&path).unwrap();
+        drop(f);
+
+        // The same prints give the same bytes.
+        write(&path, &prints).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+
+        // One flipped bit in a column: the shape is fine, the checksum is not.
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        let f = ColumnsFile::open(&path).unwrap();
+        assert!(f.verify().unwrap_err().contains("checksum"));
+        drop(f);
+
+        // Truncated, wrong magic, wrong version, empty.
+        std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+        assert!(
+            ColumnsFile::open(&path)
+                .err()
+                .unwrap()
+                .contains("truncated")
+        );
+        let mut magic = bytes.clone();
+        magic[0] = b'X';
+        std::fs::write(&path, &magic).unwrap();
+        assert!(ColumnsFile::open(&path).err().unwrap().contains("magic"));
+        let mut version = bytes.clone();
+        version[8] = 9;
+        std::fs::write(&path, &version).unwrap();
+        assert!(
+            ColumnsFile::open(&path)
+                .err()
+                .unwrap()
+                .contains("version 9")
+        );
+        std::fs::write(&path, b"").unwrap();
+        assert!(ColumnsFile::open(&path).is_err());
+
+        // A directory entry pointing past the end of the file.
+        let mut outside = bytes.clone();
+        let off = HEADER_LEN + SYMBOL_LEN + 8;
+        outside[off..off + 8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        std::fs::write(&path, &outside).unwrap();
+        assert!(
+            ColumnsFile::open(&path)
+                .err()
+                .unwrap()
+                .contains("outside the file")
+        );
+    }
+}
