@@ -11,8 +11,9 @@
 //!
 //! Every reader's row count and checksum (rows, sum of sizes, sum of price in cents × size) are
 //! compared with the generator's. Tapedeck's import times include writing the replay folder
-//! (compressed trades and the manifest) and validating it; polars and DuckDB only read the file
-//! into memory.
+//! (the binary prints file and the manifest) and checking it by loading it; polars and DuckDB
+//! only read the file into memory. Every reader runs `--repeat` times (3) and its median is
+//! reported.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -61,6 +62,9 @@ pub struct BenchImportArgs {
     /// Skip polars and DuckDB (no Python, no PyPI).
     #[arg(long)]
     pub no_python: bool,
+    /// Runs of each timed reader; the median is reported (the machine may be busy).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
 }
 
 /// Row count and checksum of a set of trades, defined identically for every reader.
@@ -326,14 +330,30 @@ pub fn bare_dbn_loop(path: &Path) -> Result<Sums> {
     Ok(sums)
 }
 
-fn import_one(input: &Path, out: &Path) -> Result<(u64, Duration)> {
-    let opts = ImportOptions::new(out);
-    let t = Instant::now();
-    let report = import::import(&[input.to_path_buf()], &opts).map_err(|e| {
-        let counts = e.report().map(|r| r.to_string()).unwrap_or_default();
-        eyre!("importing {}: {e}\n{counts}", input.display())
+/// Imports `input` into `out` `repeat` times; the rows imported and the median time.
+fn import_one(input: &Path, out: &Path, repeat: usize) -> Result<(u64, Duration)> {
+    let mut rows = 0;
+    let took = median(repeat, || {
+        let opts = ImportOptions::new(out);
+        let t = Instant::now();
+        let report = import::import(&[input.to_path_buf()], &opts).map_err(|e| {
+            let counts = e.report().map(|r| r.to_string()).unwrap_or_default();
+            eyre!("importing {}: {e}\n{counts}", input.display())
+        })?;
+        rows = report.trades;
+        Ok(t.elapsed())
     })?;
-    Ok((report.trades, t.elapsed()))
+    Ok((rows, took))
+}
+
+/// The median of `repeat` timed runs (at least one).
+fn median(repeat: usize, mut run: impl FnMut() -> Result<Duration>) -> Result<Duration> {
+    let mut times = Vec::new();
+    for _ in 0..repeat.max(1) {
+        times.push(run()?);
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
 }
 
 /// Generates the files and measures everything but the Python readers.
@@ -374,7 +394,7 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
 
     // CSV → replay.
     let csv_out = dir.join("replay-from-csv");
-    let (imported, took) = import_one(&csv, &csv_out)?;
+    let (imported, took) = import_one(&csv, &csv_out, args.repeat)?;
     let t = Instant::now();
     let first = crate::replay::load(&csv_out).map_err(|e| eyre!("{e}"))?;
     let first_open = t.elapsed();
@@ -383,11 +403,14 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
     drop(first);
     o.csv_import = Some(Line {
         reader: "tapedeck import CSV -> replay".into(),
-        threads: 1,
+        threads: 2,
         rows: imported,
         seconds: took.as_secs_f64(),
         ok: Some(got == o.expected && imported == o.expected.rows),
-        note: "incl. writing + validating the replay".into(),
+        note: format!(
+            "splitting || parsing; incl. writing + checking the replay; median of {}",
+            args.repeat.max(1)
+        ),
     });
 
     // Reopen to the first frame, from the cache the load above wrote.
@@ -412,32 +435,42 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
 
     // DBN.zst → replay, and the bare decode loop.
     let dbn_out = dir.join("replay-from-dbn");
-    let (imported, took) = import_one(&dbn, &dbn_out)?;
+    let (imported, took) = import_one(&dbn, &dbn_out, args.repeat)?;
     let loaded = crate::replay::load_uncached(&dbn_out).map_err(|e| eyre!("{e}"))?;
     let got = Sums::of_store(&loaded.store);
     drop(loaded);
     o.dbn_import = Some(Line {
         reader: "tapedeck import DBN.zst -> replay".into(),
-        threads: 1,
+        threads: 2,
         rows: imported,
         seconds: took.as_secs_f64(),
         ok: Some(got == o.expected && imported == o.expected.rows),
-        note: "incl. writing + validating the replay".into(),
+        note: format!(
+            "zstd || decoding; incl. writing + checking the replay; median of {}",
+            args.repeat.max(1)
+        ),
     });
-    let t = Instant::now();
-    let bare = bare_dbn_loop(&dbn)?;
+    let mut bare = Sums::default();
+    let took = median(args.repeat, || {
+        let t = Instant::now();
+        bare = bare_dbn_loop(&dbn)?;
+        Ok(t.elapsed())
+    })?;
     o.dbn_bare = Some(Line {
         reader: "dbn decode loop (bare)".into(),
         threads: 1,
         rows: bare.rows,
-        seconds: t.elapsed().as_secs_f64(),
+        seconds: took.as_secs_f64(),
         ok: Some(bare == o.expected),
-        note: "DbnDecoder::from_zstd_file + decode_record::<TradeMsg>".into(),
+        note: format!(
+            "DbnDecoder::from_zstd_file + decode_record::<TradeMsg>; median of {}",
+            args.repeat.max(1)
+        ),
     });
 
     if !args.no_python {
         let expected = o.expected;
-        run_python(&csv, &expected, &mut o);
+        run_python(&csv, &expected, args.repeat, &mut o);
     }
     Ok(o)
 }
@@ -461,7 +494,7 @@ fn script_path() -> PathBuf {
 }
 
 /// Runs `compare_readers.py`, passing its own lines through and collecting its `RESULT` lines.
-fn run_python(csv: &Path, expected: &Sums, o: &mut Outcome) {
+fn run_python(csv: &Path, expected: &Sums, repeat: usize, o: &mut Outcome) {
     let script = script_path();
     println!(
         "  running {} (installs polars and duckdb if needed)",
@@ -473,6 +506,7 @@ fn run_python(csv: &Path, expected: &Sums, o: &mut Outcome) {
         .args(["--expect-rows", &expected.rows.to_string()])
         .args(["--expect-volume", &expected.volume.to_string()])
         .args(["--expect-checksum", &expected.notional_cents.to_string()])
+        .args(["--repeat", &repeat.max(1).to_string()])
         .stdout(Stdio::piped())
         .spawn();
     let mut child = match child {
@@ -682,6 +716,7 @@ mod tests {
             dir: None,
             keep: false,
             no_python: true,
+            repeat: 1,
         };
         let o = measure(&args, tmp.path()).unwrap();
         assert_eq!(o.expected.rows, 20_000);
