@@ -90,7 +90,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: study::Format,
     },
-    /// Reconstruct a session from an anchor file (sourced bars and levels) and write a replay.
+    /// Reconstruct a session from an anchor file (sourced bars and levels), or simulate prints
+    /// inside the recorded bars of a replay (--from-bars), and write a replay.
     Synth {
         /// Anchor file.
         #[arg(long, default_value = synth::DEFAULT_ANCHORS)]
@@ -98,10 +99,14 @@ pub enum Command {
         /// Headlines file copied into the replay.
         #[arg(long, default_value = synth::DEFAULT_HEADLINES)]
         headlines: PathBuf,
-        /// Seed (default: the anchor file's).
+        /// Replay whose bar-only instruments get simulated prints inside their recorded bars
+        /// (its headlines and recorded prints are copied).
+        #[arg(long, value_name = "REPLAY", conflicts_with_all = ["anchors", "headlines"])]
+        from_bars: Option<String>,
+        /// Seed (default: the anchor file's; 1 with --from-bars).
         #[arg(long)]
         seed: Option<u64>,
-        /// Output folder (default: replays/<name>).
+        /// Output folder (default: replays/<name>; with --from-bars, <REPLAY>-synth beside it).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -192,10 +197,17 @@ pub fn run(command: Command) -> Result<i32> {
             study::run(&r, headline.as_deref(), &windows, min_importance, format).map(|_| 0)
         }
         Command::Synth {
+            from_bars: Some(replay),
+            seed,
+            out,
+            ..
+        } => synth::run_from_bars(&replay, seed, out.as_deref()).map(|_| 0),
+        Command::Synth {
             anchors,
             headlines,
             seed,
             out,
+            from_bars: None,
         } => synth::run(&anchors, &headlines, seed, out.as_deref()).map(|_| 0),
         Command::Bench {
             prints,

@@ -6,10 +6,14 @@
 //! path) and a sector factor, and heavy-tailed sizes that sum to each pinned volume. The same
 //! anchor file and seed always give the same prints (on a given platform: the few
 //! transcendental functions used come from its maths library).
+//!
+//! [`from_bars`] is the other way in: a replay's recorded bars, each pinned exactly, with
+//! simulated prints inside them.
 
 pub mod anchors;
 mod arrivals;
 mod check;
+pub mod from_bars;
 mod path;
 mod plan;
 mod rng;
