@@ -433,3 +433,55 @@ fn the_binary_and_the_text_prints_file_hold_the_same_replay() {
         assert_eq!(format!("{a:?}"), format!("{b:?}"), "at {at}");
     }
 }
+
+#[test]
+fn prints_and_bars_in_one_binary_replay_survive_the_cache() {
+    use tapedeck::replay::cache;
+    let dir = tempfile::tempdir().unwrap();
+    let prints = write(
+        &dir.path().join("t.csv"),
+        format!(
+            "{POLYGON_HEADER}\
+             NVDA,,0,4,1,1737988200000000000,124.8,101,1737988200000000000,100,3,,\n\
+             NVDA,,0,4,2,1737988230000000000,124.5,102,1737988230000000000,300,3,,\n"
+        )
+        .as_bytes(),
+    );
+    let bars = write(
+        &dir.path().join("minute.csv"),
+        b"ticker,volume,open,close,high,low,window_start,transactions\n\
+          AMD,90000,118,118.4,118.5,117.9,1737988200000000000,900\n",
+    );
+    let (report, replay) = import_ok(dir.path(), &[prints, bars], |_| {});
+    assert_eq!((report.trades, report.bars), (2, 1));
+    assert_eq!(replay.manifest.files.trades, "trades.tdcol");
+    let manifest = std::fs::read(replay.dir.join("replay.json")).unwrap();
+    let (tp, bp) = (
+        replay.dir.join("trades.tdcol"),
+        replay.dir.join("bars.csv.gz"),
+    );
+    let source = cache::Source {
+        manifest: &manifest,
+        files: [Some(&tp), Some(&bp)],
+    };
+    let cache_file = dir.path().join("c.tdc");
+    cache::write(&cache_file, &source, replay.store.all_series(), true).unwrap();
+    let f = tapedeck::replay::columns::ColumnsFile::open(&tp).unwrap();
+    let raw: Vec<cache::RawColumns> = f
+        .instruments
+        .iter()
+        .map(|m| (m.ts.clone(), m.price.clone(), m.size.clone()))
+        .collect();
+    let n = replay.store.instruments.len();
+    let series = cache::read(&cache_file, &source, n, Some(raw)).unwrap();
+    for (i, (s, t)) in series.iter().zip(replay.store.all_series()).enumerate() {
+        let sym = &replay.store.instruments[i].symbol;
+        assert_eq!(s.is_bars(), t.is_bars(), "{sym}");
+        assert_eq!(&s.ts[..], &t.ts[..], "{sym}");
+        assert_eq!(&s.price[..], &t.price[..], "{sym}");
+        assert_eq!(&s.size[..], &t.size[..], "{sym}");
+        assert_eq!(&s.bar_high[..], &t.bar_high[..], "{sym}");
+    }
+    let amd = replay.store.symbol_index("AMD").unwrap();
+    assert!(series[amd].is_bars() && series[amd].len() == 1);
+}

@@ -281,12 +281,13 @@ fn series_at(map: &Arc<Mmap>, i: usize, outside: Option<RawColumns>) -> Result<S
             }
             (ts, price, size)
         }
-        (false, None) => (
+        // Bar-only series live in the cache whatever the prints file is.
+        (false, _) => (
             Column::mapped(map, w(6), rows).ok_or(bad.clone())?,
             Column::mapped(map, w(7), rows).ok_or(bad.clone())?,
             Column::mapped(map, w(8), rows).ok_or(bad.clone())?,
         ),
-        _ => return Err(Miss::Stale("the prints file kind changed")),
+        (true, None) => return Err(Miss::Stale("the prints file kind changed")),
     };
     let mapped = |k: usize, n: usize| Column::mapped(map, w(k), n).ok_or(bad.clone());
     Ok(Series {
@@ -308,7 +309,8 @@ fn series_at(map: &Arc<Mmap>, i: usize, outside: Option<RawColumns>) -> Result<S
 const FLAG_EXTERNAL: u64 = 1;
 
 /// Writes the cache for `series` atomically (temp file, then rename). With `external_raw` the
-/// prints columns are left out: the replay's binary prints file holds them.
+/// prints columns of every series of prints are left out: the replay's binary prints file
+/// holds them.
 pub fn write(
     path: &Path,
     source: &Source,
@@ -369,6 +371,8 @@ fn write_to(tmp: &Path, source: &Source, series: &[Series], external: bool) -> i
         at as u64
     };
     for s in series {
+        // A bar-only series is built from the bars file, not the prints file: it stays here.
+        let external = external && !s.is_bars();
         let sections: [&[u8]; 8] = sections(s, external);
         let mut words = [0u64; DIR_WORDS];
         words[..6].copy_from_slice(&[
@@ -388,7 +392,7 @@ fn write_to(tmp: &Path, source: &Source, series: &[Series], external: bool) -> i
         }
     }
     for s in series {
-        for sec in sections(s, external) {
+        for sec in sections(s, external && !s.is_bars()) {
             body.align()?;
             body.put(sec)?;
         }

@@ -130,6 +130,36 @@ pub fn write(path: &Path, instruments: &[Prints]) -> io::Result<()> {
     file.flush()
 }
 
+/// Writes rows in time order (instrument = index into `symbols`) as a prints file: each
+/// instrument's rows keep their order.
+pub fn write_rows(
+    path: &Path,
+    rows: &[crate::replay::trades::TradeRow],
+    symbols: &[String],
+) -> io::Result<()> {
+    let mut cols: Vec<(Vec<UnixNanos>, Vec<i64>, Vec<u32>)> =
+        symbols.iter().map(|_| Default::default()).collect();
+    for r in rows {
+        let c = cols.get_mut(r.instrument as usize).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "a row names no instrument")
+        })?;
+        c.0.push(r.ts);
+        c.1.push(r.price.0);
+        c.2.push(r.size);
+    }
+    let prints: Vec<Prints> = symbols
+        .iter()
+        .zip(&cols)
+        .map(|(symbol, c)| Prints {
+            symbol,
+            ts: &c.0,
+            price: &c.1,
+            size: &c.2,
+        })
+        .collect();
+    write(path, &prints)
+}
+
 /// Large columns go straight to the file (no copy through a buffer); the hash follows along.
 struct Body<'a> {
     out: &'a mut File,

@@ -1070,8 +1070,11 @@ fn check_columns(
             ),
             Some((k, BadPrint::Size)) => p.add(path, None, &at(k, "size"), "0 is not positive"),
         }
-        traded[i] = !m.ts.is_empty();
-        b.columns(i, m.ts.clone(), m.price.clone(), m.size.clone());
+        // An instrument without prints may be one known from bars (the bars file fills it).
+        if !m.ts.is_empty() {
+            traded[i] = true;
+            b.columns(i, m.ts.clone(), m.price.clone(), m.size.clone());
+        }
     }
     traded
 }

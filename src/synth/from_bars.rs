@@ -24,6 +24,7 @@ use super::sizes;
 use crate::price::{Price, SCALE_DIGITS, decimals_of, parse_int};
 use crate::replay::Replay;
 use crate::replay::bars::{self, BarRow};
+use crate::replay::columns;
 use crate::replay::manifest::{
     AnchorRecord, Files, Generator, InstrumentKind, Manifest, Provenance, ProvenanceKind, Source,
 };
@@ -36,7 +37,9 @@ pub const GENERATOR_VERSION: &str = "1";
 /// Seed used when none is given, so that a rerun reproduces the same replay.
 pub const DEFAULT_SEED: u64 = 1;
 
-pub const TRADES_FILE: &str = "trades.csv.gz";
+/// Binary: a day of 1-second bars becomes millions of prints, which text would make slow to
+/// write and to open.
+pub const TRADES_FILE: &str = "trades.tdcol";
 pub const BARS_FILE: &str = "bars.csv.gz";
 pub const HEADLINES_FILE: &str = "headlines.json";
 
@@ -251,7 +254,7 @@ pub fn write_replay(r: &FromBars, out: &Path) -> Result<(), FromBarsError> {
                 .map(|i| (i.symbol.clone(), decimals_of(i.tick_size).min(SCALE_DIGITS)))
                 .unzip();
             let tp = dir.join(&r.manifest.files.trades);
-            trades::write(&tp, &r.trades, &symbols, &decimals).map_err(io(&tp))?;
+            columns::write_rows(&tp, &r.trades, &symbols).map_err(io(&tp))?;
             if let Some(name) = &r.manifest.files.bars {
                 let bp = dir.join(name);
                 bars::write(&bp, &r.bars, &symbols, &decimals).map_err(io(&bp))?;
