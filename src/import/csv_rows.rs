@@ -116,7 +116,10 @@ impl Rows {
         };
         let (full_tx, full) = sync_channel(DEPTH);
         let (empty, empty_rx) = sync_channel(DEPTH + 1);
-        std::thread::spawn(move || split(reader, full_tx, empty_rx));
+        std::thread::Builder::new()
+            .name("td-csv-split".into())
+            .spawn(move || split(reader, full_tx, empty_rx))
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
         Ok(Rows {
             rec: ByteRecord::new(),
             header,

@@ -60,10 +60,10 @@ pub fn open(
     let magic = raw.fill_buf()?;
     // Decompression runs on a thread of its own, so it overlaps with parsing.
     let (mut decoded, compression): (Box<dyn Read + Send>, _) = if magic.starts_with(GZIP_MAGIC) {
-        (Box::new(Pipe::spawn(MultiGzDecoder::new(raw))), "gzip")
+        (Box::new(Pipe::spawn(MultiGzDecoder::new(raw))?), "gzip")
     } else if magic.starts_with(ZSTD_MAGIC) {
         (
-            Box::new(Pipe::spawn(zstd::stream::read::Decoder::with_buffer(raw)?)),
+            Box::new(Pipe::spawn(zstd::stream::read::Decoder::with_buffer(raw)?)?),
             "zstd",
         )
     } else {
@@ -71,7 +71,7 @@ pub fn open(
     };
     let mut head = Vec::new();
     (&mut decoded).take(HEAD).read_to_end(&mut head)?;
-    let reader = BufReader::with_capacity(1 << 20, Cursor::new(head.clone()).chain(decoded));
+    let reader = BufReader::with_capacity(64 << 10, Cursor::new(head.clone()).chain(decoded));
     Ok(Opened {
         reader: Box::new(reader),
         head,
@@ -79,9 +79,10 @@ pub fn open(
     })
 }
 
-/// Chunks a [`Pipe`]'s thread has filled, in flight at once (4 MiB).
-const PIPE_DEPTH: usize = 4;
-const PIPE_CHUNK: usize = 1 << 20;
+/// Chunks a [`Pipe`]'s thread has filled, in flight at once (2 MiB): small enough that a chunk
+/// is still in the shared cache when the parser reads it.
+const PIPE_DEPTH: usize = 8;
+const PIPE_CHUNK: usize = 256 << 10;
 
 /// What a [`Pipe`]'s thread sends: bytes, then the end or an error.
 enum Piece {
@@ -102,53 +103,56 @@ struct Pipe {
 }
 
 impl Pipe {
-    fn spawn<R: Read + Send + 'static>(mut inner: R) -> Pipe {
+    fn spawn<R: Read + Send + 'static>(mut inner: R) -> io::Result<Pipe> {
         use std::sync::mpsc::sync_channel;
         let (full_tx, full) = sync_channel::<Piece>(PIPE_DEPTH);
         let (empty, empty_rx) = sync_channel::<Vec<u8>>(PIPE_DEPTH + 1);
-        std::thread::spawn(move || {
-            loop {
-                let mut buf = empty_rx.try_recv().unwrap_or_default();
-                buf.resize(PIPE_CHUNK, 0);
-                let mut filled = 0;
-                let ended = loop {
-                    match inner.read(&mut buf[filled..]) {
-                        Ok(0) => break Some(Piece::End),
-                        Ok(n) => {
-                            filled += n;
-                            if filled == buf.len() {
-                                break None;
+        // Named so that profilers and `top -H` tell it from the parsing thread.
+        std::thread::Builder::new()
+            .name("td-decompress".into())
+            .spawn(move || {
+                loop {
+                    let mut buf = empty_rx.try_recv().unwrap_or_default();
+                    buf.resize(PIPE_CHUNK, 0);
+                    let mut filled = 0;
+                    let ended = loop {
+                        match inner.read(&mut buf[filled..]) {
+                            Ok(0) => break Some(Piece::End),
+                            Ok(n) => {
+                                filled += n;
+                                if filled == buf.len() {
+                                    break None;
+                                }
                             }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => break Some(Piece::Failed(e)),
                         }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => break Some(Piece::Failed(e)),
+                    };
+                    buf.truncate(filled);
+                    // Bytes before the end (or the error) first; a send fails only when the
+                    // reader is gone, and then there is nobody left to tell.
+                    let sent = if filled > 0 {
+                        full_tx.send(Piece::Bytes(buf))
+                    } else {
+                        Ok(())
+                    };
+                    match ended {
+                        Some(last) => {
+                            let _ = sent.and_then(|()| full_tx.send(last));
+                            break;
+                        }
+                        None if sent.is_err() => break,
+                        None => {}
                     }
-                };
-                buf.truncate(filled);
-                // Bytes before the end (or the error) first; a send fails only when the
-                // reader is gone, and then there is nobody left to tell.
-                let sent = if filled > 0 {
-                    full_tx.send(Piece::Bytes(buf))
-                } else {
-                    Ok(())
-                };
-                match ended {
-                    Some(last) => {
-                        let _ = sent.and_then(|()| full_tx.send(last));
-                        break;
-                    }
-                    None if sent.is_err() => break,
-                    None => {}
                 }
-            }
-        });
-        Pipe {
+            })?;
+        Ok(Pipe {
             full,
             empty,
             chunk: Vec::new(),
             pos: 0,
             done: false,
-        }
+        })
     }
 }
 
@@ -263,6 +267,7 @@ mod tests {
                 pos: 0,
                 fail: None,
             })
+            .unwrap()
             .read_to_end(&mut out)
             .unwrap();
             assert_eq!(out.len(), data.len());
@@ -274,6 +279,7 @@ mod tests {
                 pos: 0,
                 fail: Some(io::ErrorKind::UnexpectedEof),
             })
+            .unwrap()
             .read_to_end(&mut out)
             .unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);

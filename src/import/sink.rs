@@ -106,17 +106,94 @@ struct Tag {
 
 /// One instrument's kept prints, in arrival order, column-wise: the columns become the replay's
 /// columns as they are (sorted only if they arrived out of order).
-#[derive(Debug, Default)]
+///
+/// What `finish` would otherwise compute in passes over every row is kept up to date as rows
+/// arrive (on the parsing thread, which waits for input anyway): whether the rows are in time
+/// order and free of duplicates, their price divisor and time range.
+#[derive(Debug)]
 struct Staging {
     ts: Vec<UnixNanos>,
     price: Vec<i64>,
     size: Vec<u32>,
     tag: Vec<Tag>,
+    /// In time order, with every duplicate already dropped as it arrived: `finish` need not
+    /// sort or look for duplicates.
+    clean: bool,
+    /// Greatest common divisor of the prices pushed, and the test for it. Exact unless rows
+    /// were removed since (`gcd_exact`).
+    gcd: i64,
+    divides: Divisible,
+    gcd_exact: bool,
+    /// Bounds of the times pushed (rows removed since leave them loose, never wrong).
+    lo: UnixNanos,
+    hi: UnixNanos,
 }
+
+impl Default for Staging {
+    fn default() -> Self {
+        Staging {
+            ts: Vec::new(),
+            price: Vec::new(),
+            size: Vec::new(),
+            tag: Vec::new(),
+            clean: true,
+            gcd: 0,
+            divides: Divisible::by(1),
+            gcd_exact: true,
+            lo: UnixNanos::MAX,
+            hi: UnixNanos::MIN,
+        }
+    }
+}
+
+/// Rows of one time an arriving print is compared with before `finish` takes over.
+const ONLINE_RUN: usize = 16;
 
 impl Staging {
     fn len(&self) -> usize {
         self.ts.len()
+    }
+
+    /// Appends a row, keeping the running state; `Some(first)` instead when it repeats a row
+    /// already kept (same time, price, size and vendor id), which is then not appended.
+    #[inline]
+    fn push(&mut self, ts: UnixNanos, price: i64, size: u32, tag: Tag) -> Option<Tag> {
+        if let Some(&last) = self.ts.last()
+            && self.clean
+            && ts <= last
+        {
+            if ts < last {
+                self.clean = false;
+            } else if tag.id != NO_ID {
+                let n = self.ts.len();
+                let run = self.ts[n.saturating_sub(ONLINE_RUN)..]
+                    .iter()
+                    .rev()
+                    .take_while(|&&t| t == ts)
+                    .count();
+                let found = (n - run..n).find(|&k| {
+                    self.price[k] == price && self.size[k] == size && self.tag[k].id == tag.id
+                });
+                if let Some(k) = found {
+                    return Some(self.tag[k]);
+                }
+                // A longer run than is compared here: `finish` checks it all.
+                if run == ONLINE_RUN {
+                    self.clean = false;
+                }
+            }
+        }
+        if self.gcd == 0 || !self.divides.test(price) {
+            self.gcd = gcd(self.gcd, price);
+            self.divides = Divisible::by(self.gcd);
+        }
+        self.lo = self.lo.min(ts);
+        self.hi = self.hi.max(ts);
+        self.ts.push(ts);
+        self.price.push(price);
+        self.size.push(size);
+        self.tag.push(tag);
+        None
     }
 
     /// Keeps the rows for which `keep(ts)` holds.
@@ -130,6 +207,9 @@ impl Staging {
                 self.tag[kept] = self.tag[k];
                 kept += 1;
             }
+        }
+        if kept < self.ts.len() {
+            self.gcd_exact = false;
         }
         self.truncate(kept);
     }
@@ -605,16 +685,24 @@ impl<'a> Sink<'a> {
         let day = self.trading_day(inst, ts);
         match self.place(day, ts) {
             Place::Keep => {
-                self.report.read += 1;
-                let st = &mut self.staged[inst as usize];
-                st.ts.push(ts);
-                st.price.push(price.0);
-                st.size.push(size);
-                st.tag.push(Tag {
+                let tag = Tag {
                     id,
                     line: line.min(u32::MAX as u64) as u32,
                     file: self.file,
-                });
+                };
+                let st = &mut self.staged[inst as usize];
+                // Only rows of the trading date itself are compared as they arrive: rows that
+                // may yet turn out to be of another day are counted as that when they go.
+                if self.target != Some(day) {
+                    st.clean = false;
+                }
+                match st.push(ts, price.0, size, tag) {
+                    None => self.report.read += 1,
+                    Some(first) => {
+                        self.skip(Skip::Duplicate);
+                        self.duplicate_problem(tag.file, tag.line, first.file, first.line);
+                    }
+                }
             }
             Place::Skip(skip) => {
                 if skip == Skip::EarlierDay {
@@ -712,7 +800,7 @@ impl<'a> Sink<'a> {
         self.infer_intervals(&mut bars);
         let before = staged.iter().map(Staging::len).sum::<usize>() + bars.len();
         for st in &mut staged {
-            if st.ts.iter().any(|&t| t < start || t > end) {
+            if st.lo < start || st.hi > end {
                 st.retain(|t| t >= start && t <= end);
             }
         }
@@ -722,9 +810,17 @@ impl<'a> Sink<'a> {
         self.report
             .skip(Skip::OutsideSessions, (before - after) as u64);
 
-        for st in &mut staged {
+        // Instruments are independent here: two threads share them.
+        let dups = for_each_instrument(&mut staged, |st| {
+            if st.clean {
+                return Vec::new();
+            }
             st.sort();
-            self.drop_duplicate_trades(st);
+            drop_duplicate_trades(st)
+        });
+        for (dup, first) in dups.into_iter().flatten() {
+            self.report.skip(Skip::Duplicate, 1);
+            self.duplicate_problem(dup.file, dup.line, first.file, first.line);
         }
         bars.sort_by_key(|b| b.bar.ts);
         self.drop_duplicate_bars(&mut bars);
@@ -753,13 +849,20 @@ impl<'a> Sink<'a> {
         for (new, &old) in order.iter().enumerate() {
             remap[old] = new as u16;
         }
+        let gcds = for_each_instrument(&mut staged, |st| {
+            if st.gcd_exact {
+                st.gcd
+            } else {
+                gcd_of(&st.price)
+            }
+        });
         let mut instruments: Vec<Collected> = order
             .iter()
             .map(|&old| {
                 let st = &staged[old];
                 Collected {
                     seen: self.seen[old].clone(),
-                    price_gcd: gcd_of(&st.price),
+                    price_gcd: gcds[old],
                     first: st.price.first().map_or(Price::ZERO, |&p| Price(p)),
                     prior: self.prior_price(old as u16, date),
                     has_bars: false,
@@ -831,58 +934,6 @@ impl<'a> Sink<'a> {
             key(a).cmp(&key(b))
         });
         order
-    }
-
-    /// Drops rows equal to an earlier row of the instrument in time, price, size and vendor id
-    /// (rows without an id are never duplicates: two real prints can look alike). `st` is
-    /// sorted by time.
-    fn drop_duplicate_trades(&mut self, st: &mut Staging) {
-        let key = |st: &Staging, k: usize| (st.price[k], st.size[k], st.tag[k].id);
-        let mut kept = 0;
-        let mut run = 0;
-        let mut seen: HashMap<(i64, u32, u64), usize> = HashMap::new();
-        for i in 0..st.len() {
-            if kept == 0 || st.ts[kept - 1] != st.ts[i] {
-                run = kept;
-                if !seen.is_empty() {
-                    seen.clear();
-                }
-                // A lone print at its time, the usual case: nothing to compare.
-                if i + 1 == st.len() || st.ts[i + 1] != st.ts[i] {
-                    st.move_row(i, kept);
-                    kept += 1;
-                    continue;
-                }
-            }
-            let r = key(st, i);
-            let dup = if r.2 == NO_ID {
-                None
-            } else if kept - run <= 16 {
-                (run..kept).find(|&k| key(st, k) == r)
-            } else {
-                if seen.is_empty() {
-                    for k in run..kept {
-                        seen.entry(key(st, k)).or_insert(k);
-                    }
-                }
-                seen.get(&r).copied()
-            };
-            match dup {
-                Some(first) => {
-                    let (a, b) = (st.tag[i], st.tag[first]);
-                    self.report.skip(Skip::Duplicate, 1);
-                    self.duplicate_problem(a.file, a.line, b.file, b.line);
-                }
-                None => {
-                    if !seen.is_empty() {
-                        seen.entry(r).or_insert(kept);
-                    }
-                    st.move_row(i, kept);
-                    kept += 1;
-                }
-            }
-        }
-        st.truncate(kept);
     }
 
     /// Two bars of one instrument with the same start: the first is kept; an identical second
@@ -959,6 +1010,97 @@ impl<'a> Sink<'a> {
             b.bar.interval_s = (g / 1_000_000_000).clamp(1, MAX_BAR_S) as u32;
         }
     }
+}
+
+/// Drops rows equal to an earlier row of the instrument in time, price, size and vendor id
+/// (rows without an id are never duplicates: two real prints can look alike). `st` is sorted by
+/// time. Returns each duplicate with the row it repeats.
+fn drop_duplicate_trades(st: &mut Staging) -> Vec<(Tag, Tag)> {
+    let key = |st: &Staging, k: usize| (st.price[k], st.size[k], st.tag[k].id);
+    let mut dups = Vec::new();
+    let mut kept = 0;
+    let mut run = 0;
+    let mut seen: HashMap<(i64, u32, u64), usize> = HashMap::new();
+    for i in 0..st.len() {
+        if kept == 0 || st.ts[kept - 1] != st.ts[i] {
+            run = kept;
+            if !seen.is_empty() {
+                seen.clear();
+            }
+            // A lone print at its time, the usual case: nothing to compare.
+            if i + 1 == st.len() || st.ts[i + 1] != st.ts[i] {
+                st.move_row(i, kept);
+                kept += 1;
+                continue;
+            }
+        }
+        let r = key(st, i);
+        let dup = if r.2 == NO_ID {
+            None
+        } else if kept - run <= 16 {
+            (run..kept).find(|&k| key(st, k) == r)
+        } else {
+            if seen.is_empty() {
+                for k in run..kept {
+                    seen.entry(key(st, k)).or_insert(k);
+                }
+            }
+            seen.get(&r).copied()
+        };
+        match dup {
+            Some(first) => dups.push((st.tag[i], st.tag[first])),
+            None => {
+                if !seen.is_empty() {
+                    seen.entry(r).or_insert(kept);
+                }
+                st.move_row(i, kept);
+                kept += 1;
+            }
+        }
+    }
+    st.truncate(kept);
+    dups
+}
+
+/// `f` on every instrument's staging, on two threads when there are enough rows to pay for
+/// one (the larger instruments spread over both); results in instrument order.
+fn for_each_instrument<T: Send>(
+    staged: &mut [Staging],
+    f: impl Fn(&mut Staging) -> T + Sync,
+) -> Vec<T> {
+    const WORTH_A_THREAD: usize = 1 << 20;
+    let total: usize = staged.iter().map(Staging::len).sum();
+    if total < WORTH_A_THREAD {
+        return staged.iter_mut().map(f).collect();
+    }
+    let mut jobs: Vec<(usize, &mut Staging)> = staged.iter_mut().enumerate().collect();
+    jobs.sort_by_key(|(_, st)| std::cmp::Reverse(st.len()));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let (mut wa, mut wb) = (0, 0);
+    for job in jobs {
+        if wa <= wb {
+            wa += job.1.len();
+            a.push(job);
+        } else {
+            wb += job.1.len();
+            b.push(job);
+        }
+    }
+    let run = |jobs: Vec<(usize, &mut Staging)>| -> Vec<(usize, T)> {
+        jobs.into_iter().map(|(i, st)| (i, f(st))).collect()
+    };
+    let mut done = std::thread::scope(|scope| {
+        let other = scope.spawn(|| run(b));
+        let mut mine = run(a);
+        mine.extend(
+            other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        );
+        mine
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
 }
 
 /// The greatest common divisor of `prices`, testing each against the divisor found so far

@@ -178,7 +178,7 @@ impl Problems {
 /// Validates a replay folder from its text files (never the cache) and returns every problem
 /// (empty when clean).
 pub fn check(dir: &Path) -> Vec<Problem> {
-    match load_uncached(dir) {
+    match load_with(dir, Mode::Check) {
         Ok(_) => Vec::new(),
         Err(e) => {
             let mut list = e.problems;
@@ -198,15 +198,27 @@ pub fn check(dir: &Path) -> Vec<Problem> {
 /// Loads and validates a replay folder, opening its binary cache when it is current and
 /// writing one after reading a large replay from text.
 pub fn load(dir: &Path) -> Result<Replay, LoadError> {
-    load_with(dir, true)
+    load_with(dir, Mode::Cached).map(|r| r.expect("a replay is built when opening"))
 }
 
 /// Loads and validates a replay folder from its text files only.
 pub fn load_uncached(dir: &Path) -> Result<Replay, LoadError> {
-    load_with(dir, false)
+    load_with(dir, Mode::Uncached).map(|r| r.expect("a replay is built when opening"))
 }
 
-fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
+/// What loading is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Open, through the cache.
+    Cached,
+    /// Open from the replay's own files.
+    Uncached,
+    /// Check the replay's own files only: no store is built (`None` on success).
+    Check,
+}
+
+fn load_with(dir: &Path, mode: Mode) -> Result<Option<Replay>, LoadError> {
+    let use_cache = mode == Mode::Cached;
     let mut problems = Problems::new();
     let manifest_path = dir.join(MANIFEST_FILE);
     let text = match std::fs::read(&manifest_path) {
@@ -277,14 +289,14 @@ fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
         ) {
             Ok(series) => {
                 builder.headlines(headlines);
-                return Ok(Replay {
+                return Ok(Some(Replay {
                     dir: dir.to_path_buf(),
                     tz: ctx.tz,
                     date: ctx.date,
                     store: builder.build_with(series),
                     manifest,
                     cache: CacheStatus::Hit(path.clone()),
-                });
+                }));
             }
             Err(cache::Miss::Absent) => {}
             Err(m) => miss = Some(m),
@@ -301,6 +313,9 @@ fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
     if !problems.is_empty() {
         return Err(problems.into_error());
     }
+    if mode == Mode::Check {
+        return Ok(None);
+    }
     builder.headlines(headlines);
     let store = builder.build();
     let cache = match cache_path {
@@ -313,14 +328,14 @@ fn load_with(dir: &Path, use_cache: bool) -> Result<Replay, LoadError> {
             Err(e) => CacheStatus::NotUsed(format!("cannot write {}: {e}", path.display())),
         },
     };
-    Ok(Replay {
+    Ok(Some(Replay {
         dir: dir.to_path_buf(),
         tz: ctx.tz,
         date: ctx.date,
         store,
         manifest,
         cache,
-    })
+    }))
 }
 
 fn json_error_text(e: &serde_json::Error) -> String {
