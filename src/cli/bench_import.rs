@@ -128,6 +128,8 @@ pub struct Outcome {
     pub reopen: Option<Duration>,
     pub reopen_note: String,
     pub bytes_per_print: Option<f64>,
+    /// The same after reading every print once (every page of the columns mapped in).
+    pub bytes_per_print_all: Option<f64>,
     pub csv_bytes: u64,
     pub dbn_bytes: u64,
 }
@@ -431,6 +433,12 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
         "reopen {}; first open {first_open:.2?} ({cache_note})",
         cache_word(&replay.cache)
     );
+    // The first frame reads little of a mapped replay; scrubbing through it reads it all.
+    let every = Sums::of_store(&replay.store);
+    if let (Some(a), Some(b), true) = (rss_before, rss_bytes(), every.rows > 0) {
+        o.bytes_per_print_all =
+            Some(b.saturating_sub(a) as f64 / replay.store.print_count().max(1) as f64);
+    }
     drop(replay);
 
     // DBN.zst → replay, and the bare decode loop.
@@ -637,12 +645,12 @@ pub fn table(o: &Outcome) -> String {
             d.as_secs_f64() * 1e3
         ));
     }
-    match o.bytes_per_print {
-        Some(b) => out.push_str(&format!(
-            "  {}  <= 24 bytes per print resident after reopen: {b:.1}\n",
-            pass(b <= 24.0)
+    match (o.bytes_per_print, o.bytes_per_print_all) {
+        (Some(b), Some(all)) => out.push_str(&format!(
+            "  {}  <= 24 bytes per print resident: {b:.1} after reopen and first frame, {all:.1} after reading every print\n",
+            pass(b.max(all) <= 24.0)
         )),
-        None => out.push_str("  n/a   <= 24 bytes per print resident: no /proc/self/status\n"),
+        _ => out.push_str("  n/a   <= 24 bytes per print resident: no /proc/self/status\n"),
     }
     out
 }

@@ -75,6 +75,7 @@ pub fn read(
     // stream carries its own symbol mappings (their intervals need not be whole days).
     let mut resolved: HashMap<u32, (u64, u16), BuildHasherDefault<IdHasher>> = HashMap::default();
     let mut in_band = false;
+    let mut day_start: u64 = u64::MAX - NANOS_PER_DAY;
     loop {
         let rec = match dec.decode_record_ref() {
             Ok(Some(rec)) => rec,
@@ -144,7 +145,12 @@ pub fn read(
             continue;
         };
         let hd = row.header();
-        let day = rec.raw_index_ts() / NANOS_PER_DAY;
+        // The UTC day of the record, without a division per record.
+        let index_ts = rec.raw_index_ts();
+        if !(day_start..day_start + NANOS_PER_DAY).contains(&index_ts) {
+            day_start = index_ts - index_ts % NANOS_PER_DAY;
+        }
+        let day = day_start / NANOS_PER_DAY;
         let known = resolved
             .get(&hd.instrument_id)
             .filter(|(d, _)| *d == day)
