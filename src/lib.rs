@@ -7,6 +7,7 @@ pub mod cli;
 pub mod engine;
 pub mod import;
 pub mod lesson;
+pub mod par;
 pub mod price;
 pub mod replay;
 pub mod synth;

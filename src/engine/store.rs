@@ -491,47 +491,14 @@ impl StoreBuilder {
     }
 }
 
-/// Derives every series, splitting the prints about evenly between two threads when there are
-/// enough of them to pay for a thread.
+/// Derives every series, the prints split about evenly between two threads.
 fn derive_all(pending: Vec<Series>, days: &[(UnixNanos, UnixNanos)]) -> Vec<Series> {
-    const WORTH_A_THREAD: usize = 1 << 20;
-    let total: usize = pending.iter().map(Series::len).sum();
-    let mut jobs: Vec<(usize, Series)> = pending.into_iter().enumerate().collect();
-    let run = |jobs: Vec<(usize, Series)>| -> Vec<(usize, Series)> {
-        jobs.into_iter()
-            .map(|(i, s)| (i, derive(s, days[i].0, days[i].1)))
-            .collect()
-    };
-    let mut done = if total < WORTH_A_THREAD {
-        run(jobs)
-    } else {
-        // Largest first, each to the lighter side.
-        jobs.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        let (mut wa, mut wb) = (0, 0);
-        for job in jobs {
-            if wa <= wb {
-                wa += job.1.len();
-                a.push(job);
-            } else {
-                wb += job.1.len();
-                b.push(job);
-            }
-        }
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| run(b));
-            let mut mine = run(a);
-            // A panic on the other thread is a bug; surface it rather than hide it.
-            mine.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            mine
-        })
-    };
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, s)| s).collect()
+    let jobs: Vec<(usize, Series)> = pending.into_iter().enumerate().collect();
+    crate::par::map_balanced(
+        jobs,
+        |(_, s)| s.len(),
+        |(i, s)| derive(s, days[i].0, days[i].1),
+    )
 }
 
 /// Quiet stretches: minutes with no print of any instrument and no headline, in runs of at

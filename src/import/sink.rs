@@ -1062,45 +1062,14 @@ fn drop_duplicate_trades(st: &mut Staging) -> Vec<(Tag, Tag)> {
     dups
 }
 
-/// `f` on every instrument's staging, on two threads when there are enough rows to pay for
-/// one (the larger instruments spread over both); results in instrument order.
+/// `f` on every instrument's staging, the rows split about evenly between two threads;
+/// results in instrument order.
 fn for_each_instrument<T: Send>(
     staged: &mut [Staging],
     f: impl Fn(&mut Staging) -> T + Sync,
 ) -> Vec<T> {
-    const WORTH_A_THREAD: usize = 1 << 20;
-    let total: usize = staged.iter().map(Staging::len).sum();
-    if total < WORTH_A_THREAD {
-        return staged.iter_mut().map(f).collect();
-    }
-    let mut jobs: Vec<(usize, &mut Staging)> = staged.iter_mut().enumerate().collect();
-    jobs.sort_by_key(|(_, st)| std::cmp::Reverse(st.len()));
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    let (mut wa, mut wb) = (0, 0);
-    for job in jobs {
-        if wa <= wb {
-            wa += job.1.len();
-            a.push(job);
-        } else {
-            wb += job.1.len();
-            b.push(job);
-        }
-    }
-    let run = |jobs: Vec<(usize, &mut Staging)>| -> Vec<(usize, T)> {
-        jobs.into_iter().map(|(i, st)| (i, f(st))).collect()
-    };
-    let mut done = std::thread::scope(|scope| {
-        let other = scope.spawn(|| run(b));
-        let mut mine = run(a);
-        mine.extend(
-            other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-        );
-        mine
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, t)| t).collect()
+    let jobs: Vec<&mut Staging> = staged.iter_mut().collect();
+    crate::par::map_balanced(jobs, |st| st.len(), f)
 }
 
 /// The greatest common divisor of `prices`, testing each against the divisor found so far

@@ -167,36 +167,15 @@ fn combine(dir: &[u8], column_hashes: &[u64]) -> u64 {
     h.digest()
 }
 
-/// `f` over every section, split into two runs of about equal bytes on two threads when there
-/// is enough to be worth a thread; results in section order.
+/// `f` over every section, the bytes split about evenly between two threads; results (or the
+/// first error) in section order.
 fn on_two_threads<T: Send>(
     sections: &[(u64, &[u8])],
     f: impl Fn(&(u64, &[u8])) -> io::Result<T> + Sync,
 ) -> io::Result<Vec<T>> {
-    const WORTH_A_THREAD: usize = 8 << 20;
-    let total: usize = sections.iter().map(|s| s.1.len()).sum();
-    let run = |part: &[(u64, &[u8])]| part.iter().map(&f).collect::<io::Result<Vec<T>>>();
-    if total < WORTH_A_THREAD {
-        return run(sections);
-    }
-    let mut acc = 0;
-    let split = sections
-        .iter()
-        .position(|s| {
-            acc += s.1.len();
-            acc * 2 >= total
-        })
-        .map_or(sections.len(), |k| k + 1);
-    let (a, b) = sections.split_at(split);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| run(b));
-        let mut first = run(a)?;
-        let second = other
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        first.extend(second);
-        Ok(first)
-    })
+    crate::par::map_balanced(sections.iter().collect(), |s| s.1.len(), f)
+        .into_iter()
+        .collect()
 }
 
 /// A prints file opened and checked for shape: header, directory and bounds. `verify` checks
