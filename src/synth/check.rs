@@ -5,7 +5,34 @@
 use super::SynthError;
 use super::anchors::ExtremeKind;
 use super::plan::{InstrumentPlan, LIVE_NS};
+use crate::price::Price;
 use crate::replay::trades::TradeRow;
+
+/// The first way `prints` fail to make the bar `[open, high, low, close]` with `volume`: the
+/// field and what the prints give instead.
+pub(crate) fn ohlcv_mismatch(
+    prints: &[TradeRow],
+    [open, high, low, close]: [Price; 4],
+    volume: u64,
+) -> Option<(&'static str, String)> {
+    let (Some(first), Some(last)) = (prints.first(), prints.last()) else {
+        return Some(("bar", "has no prints".into()));
+    };
+    let got_high = prints.iter().map(|r| r.price).max().unwrap_or(first.price);
+    let got_low = prints.iter().map(|r| r.price).min().unwrap_or(first.price);
+    let got_volume: u64 = prints.iter().map(|r| u64::from(r.size)).sum();
+    for (what, got, want) in [
+        ("open", first.price, open),
+        ("close", last.price, close),
+        ("high", got_high, high),
+        ("low", got_low, low),
+    ] {
+        if got != want {
+            return Some((what, format!("{got} instead of {want}")));
+        }
+    }
+    (got_volume != volume).then(|| ("volume", format!("{got_volume} instead of {volume}")))
+}
 
 pub(crate) fn verify(inst: &InstrumentPlan, rows: &[TradeRow]) -> Result<(), SynthError> {
     let miss = |field: &str, problem: String| SynthError::Anchor {
@@ -18,30 +45,9 @@ pub(crate) fn verify(inst: &InstrumentPlan, rows: &[TradeRow]) -> Result<(), Syn
         let a = rows.partition_point(|r| r.ts < seg.span.start);
         let b = rows.partition_point(|r| r.ts < seg.span.end);
         let prints = &rows[a..b];
-        let (Some(first), Some(last)) = (prints.first(), prints.last()) else {
-            return Err(miss(&bar.label, "no prints".into()));
-        };
-        let high = prints.iter().map(|r| r.price).max().unwrap_or(first.price);
-        let low = prints.iter().map(|r| r.price).min().unwrap_or(first.price);
-        let volume: u64 = prints.iter().map(|r| u64::from(r.size)).sum();
-        for (what, got, want) in [
-            ("open", first.price, bar.open),
-            ("close", last.price, bar.close),
-            ("high", high, bar.high),
-            ("low", low, bar.low),
-        ] {
-            if got != want {
-                return Err(miss(
-                    &format!("{} {what}", bar.label),
-                    format!("{got} instead of {want}"),
-                ));
-            }
-        }
-        if volume != bar.volume {
-            return Err(miss(
-                &format!("{} volume", bar.label),
-                format!("{volume} instead of {}", bar.volume),
-            ));
+        let want = [bar.open, bar.high, bar.low, bar.close];
+        if let Some((what, problem)) = ohlcv_mismatch(prints, want, bar.volume) {
+            return Err(miss(&format!("{} {what}", bar.label), problem));
         }
         for which in [ExtremeKind::High, ExtremeKind::Low] {
             let Some(w) = bar.window(which) else { continue };

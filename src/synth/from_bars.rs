@@ -676,25 +676,13 @@ fn verify(
         at: rfc3339_in(bar.ts, spec.tz),
         problem,
     };
+    let want = [bar.open, bar.high, bar.low, bar.close];
+    if let Some((what, problem)) = super::check::ohlcv_mismatch(prints, want, bar.volume) {
+        return Err(miss(format!("{what} {problem}")));
+    }
     let (Some(first), Some(last)) = (prints.first(), prints.last()) else {
         return Err(miss("no prints".into()));
     };
-    let high = prints.iter().map(|r| r.price).max().unwrap_or(first.price);
-    let low = prints.iter().map(|r| r.price).min().unwrap_or(first.price);
-    let volume: u64 = prints.iter().map(|r| u64::from(r.size)).sum();
-    for (what, got, want) in [
-        ("open", first.price, bar.open),
-        ("close", last.price, bar.close),
-        ("high", high, bar.high),
-        ("low", low, bar.low),
-    ] {
-        if got != want {
-            return Err(miss(format!("{what} {got} instead of {want}")));
-        }
-    }
-    if volume != bar.volume {
-        return Err(miss(format!("volume {volume} instead of {}", bar.volume)));
-    }
     if prints.iter().any(|r| r.size == 0) {
         return Err(miss("a print of size 0".into()));
     }
