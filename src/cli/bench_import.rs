@@ -332,18 +332,44 @@ pub fn bare_dbn_loop(path: &Path) -> Result<Sums> {
     Ok(sums)
 }
 
+/// One timed import of `input` into `out`: the rows imported and the time. The previous
+/// replay in `out` is removed first, outside the timing: the other readers replace nothing.
+fn import_once(input: &Path, out: &Path) -> Result<(u64, Duration)> {
+    if out.exists() {
+        std::fs::remove_dir_all(out)?;
+    }
+    let opts = ImportOptions::new(out);
+    let t = Instant::now();
+    let report = import::import(&[input.to_path_buf()], &opts).map_err(|e| {
+        let counts = e.report().map(|r| r.to_string()).unwrap_or_default();
+        eyre!("importing {}: {e}\n{counts}", input.display())
+    })?;
+    let took = t.elapsed();
+    settle(out)?;
+    Ok((report.trades, took))
+}
+
+/// Flushes the files under `path` to disk, outside any timing. The kernel writes dirty pages
+/// back about 30 s after they were written, on a core a later measurement would be using:
+/// flushing them here keeps each measurement from paying for the one before.
+fn settle(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            settle(&entry?.path())?;
+        }
+    } else {
+        std::fs::File::open(path)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// Imports `input` into `out` `repeat` times; the rows imported and the median time.
 fn import_one(input: &Path, out: &Path, repeat: usize) -> Result<(u64, Duration)> {
     let mut rows = 0;
     let took = median(repeat, || {
-        let opts = ImportOptions::new(out);
-        let t = Instant::now();
-        let report = import::import(&[input.to_path_buf()], &opts).map_err(|e| {
-            let counts = e.report().map(|r| r.to_string()).unwrap_or_default();
-            eyre!("importing {}: {e}\n{counts}", input.display())
-        })?;
-        rows = report.trades;
-        Ok(t.elapsed())
+        let (n, took) = import_once(input, out)?;
+        rows = n;
+        Ok(took)
     })?;
     Ok((rows, took))
 }
@@ -354,8 +380,12 @@ fn median(repeat: usize, mut run: impl FnMut() -> Result<Duration>) -> Result<Du
     for _ in 0..repeat.max(1) {
         times.push(run()?);
     }
+    Ok(median_of(&mut times))
+}
+
+fn median_of(times: &mut [Duration]) -> Duration {
     times.sort();
-    Ok(times[times.len() / 2])
+    times[times.len() / 2]
 }
 
 /// Generates the files and measures everything but the Python readers.
@@ -393,6 +423,8 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
         o.dbn_bytes as f64 / 1e6
     );
     drop(rows);
+    settle(&csv)?;
+    settle(&dbn)?;
 
     // CSV → replay.
     let csv_out = dir.join("replay-from-csv");
@@ -441,9 +473,21 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
     }
     drop(replay);
 
-    // DBN.zst → replay, and the bare decode loop.
+    // DBN.zst → replay, and the bare decode loop, in alternating rounds: a drift in the
+    // machine's speed (this is often a VM) then weighs on both alike.
     let dbn_out = dir.join("replay-from-dbn");
-    let (imported, took) = import_one(&dbn, &dbn_out, args.repeat)?;
+    let (mut imports, mut bares) = (Vec::new(), Vec::new());
+    let mut imported = 0;
+    let mut bare = Sums::default();
+    for _ in 0..args.repeat.max(1) {
+        let (n, took) = import_once(&dbn, &dbn_out)?;
+        imported = n;
+        imports.push(took);
+        let t = Instant::now();
+        bare = bare_dbn_loop(&dbn)?;
+        bares.push(t.elapsed());
+    }
+    let took = median_of(&mut imports);
     let loaded = crate::replay::load_uncached(&dbn_out).map_err(|e| eyre!("{e}"))?;
     let got = Sums::of_store(&loaded.store);
     drop(loaded);
@@ -454,16 +498,11 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
         seconds: took.as_secs_f64(),
         ok: Some(got == o.expected && imported == o.expected.rows),
         note: format!(
-            "zstd || decoding; incl. writing + checking the replay; median of {}",
+            "zstd || decoding; incl. writing + checking the replay; median of {}, rounds alternate with the bare loop",
             args.repeat.max(1)
         ),
     });
-    let mut bare = Sums::default();
-    let took = median(args.repeat, || {
-        let t = Instant::now();
-        bare = bare_dbn_loop(&dbn)?;
-        Ok(t.elapsed())
-    })?;
+    let took = median_of(&mut bares);
     o.dbn_bare = Some(Line {
         reader: "dbn decode loop (bare)".into(),
         threads: 1,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Read};
 
+use dbn::decode::dbn::fsm::DbnFsm;
 use dbn::decode::{DbnDecoder, DbnMetadata, DecodeRecordRef};
 use dbn::symbol_map::SymbolIndex;
 use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, Record, RecordHeader, TradeMsg, rtype};
@@ -20,6 +21,8 @@ use crate::replay::manifest::InstrumentKind;
 
 const TRADE: std::ffi::c_char = b'T' as std::ffi::c_char;
 const NANOS_PER_DAY: u64 = 86_400 * 1_000_000_000;
+/// Bytes the decoder buffers: well above the 64 KiB the input is read in.
+const DECODE_BUFFER: usize = 1 << 20;
 
 /// Hashes an instrument id with one multiply: ids are already well spread, and SipHash per
 /// record cost more than everything else the importer does with it.
@@ -56,7 +59,13 @@ pub fn read(
         inner: reader,
         bytes: 0,
     };
-    let mut dec = DbnDecoder::new(counted).map_err(|e| format!("cannot read DBN metadata: {e}"))?;
+    // A buffer larger than the reads the input hands over, so that they land in it directly.
+    let fsm = DbnFsm::builder()
+        .buffer_size(DECODE_BUFFER)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut dec =
+        DbnDecoder::with_fsm(counted, fsm).map_err(|e| format!("cannot read DBN metadata: {e}"))?;
     // The decoder ends quietly at a record cut short; counting the bytes tells it apart.
     let meta_len = head
         .get(4..8)
@@ -105,6 +114,7 @@ pub fn read(
         let row = match rt {
             rtype::MBP_0 => rec.get::<TradeMsg>().map(|t| Row::Trade {
                 hd: t.hd,
+                index_ts: t.raw_index_ts(),
                 price: t.price,
                 size: t.size,
                 id: (t.sequence, t.ts_recv),
@@ -114,6 +124,7 @@ pub fn read(
                     .filter(|m| m.action == TRADE)
                     .map(|m| Row::Trade {
                         hd: m.hd,
+                        index_ts: m.raw_index_ts(),
                         price: m.price,
                         size: m.size,
                         id: (m.sequence, m.ts_recv),
@@ -124,6 +135,7 @@ pub fn read(
                 .filter(|m| m.action == TRADE)
                 .map(|m| Row::Trade {
                     hd: m.hd,
+                    index_ts: m.raw_index_ts(),
                     price: m.price,
                     size: m.size,
                     id: (0, m.ts_recv),
@@ -134,6 +146,7 @@ pub fn read(
             | rtype::OHLCV_1D
             | rtype::OHLCV_EOD => rec.get::<OhlcvMsg>().map(|b| Row::Bar {
                 hd: b.hd,
+                index_ts: b.raw_index_ts(),
                 px: [b.open, b.high, b.low, b.close],
                 volume: b.volume,
                 interval_s: interval(rt),
@@ -144,9 +157,9 @@ pub fn read(
             sink.skip(Skip::NotATrade);
             continue;
         };
-        let hd = row.header();
-        // The UTC day of the record, without a division per record.
-        let index_ts = rec.raw_index_ts();
+        let (hd, index_ts) = row.header();
+        // The UTC day of the record (symbology is by UTC day of the index time), without a
+        // division per record. The typed record names its index time without a lookup.
         if !(day_start..day_start + NANOS_PER_DAY).contains(&index_ts) {
             day_start = index_ts - index_ts % NANOS_PER_DAY;
         }
@@ -193,6 +206,7 @@ pub fn read(
                 price,
                 size,
                 id,
+                ..
             } => {
                 if price == dbn::UNDEF_PRICE {
                     sink.reject(n, Reject::Price, "price", || "undefined".into());
@@ -251,12 +265,14 @@ impl Read for Counted {
 enum Row {
     Trade {
         hd: RecordHeader,
+        index_ts: u64,
         price: i64,
         size: u32,
         id: (u32, u64),
     },
     Bar {
         hd: RecordHeader,
+        index_ts: u64,
         px: [i64; 4],
         volume: u64,
         interval_s: u32,
@@ -264,9 +280,10 @@ enum Row {
 }
 
 impl Row {
-    fn header(&self) -> &RecordHeader {
+    /// The header and the index time (`ts_recv` where the record has one).
+    fn header(&self) -> (&RecordHeader, u64) {
         match self {
-            Row::Trade { hd, .. } | Row::Bar { hd, .. } => hd,
+            Row::Trade { hd, index_ts, .. } | Row::Bar { hd, index_ts, .. } => (hd, *index_ts),
         }
     }
 }
