@@ -1,6 +1,7 @@
 //! The one way tapedeck spreads work over the two cores it is built for: independent jobs of
 //! known size, split into two halves of about equal weight, run on the calling thread and one
 //! scoped thread. Small batches stay on the calling thread (a thread costs more than they do).
+//! Large memory nobody waits for is handed back on a thread of its own.
 
 /// Weight below which everything runs on the calling thread.
 pub const WORTH_A_THREAD: usize = 1 << 20;
@@ -49,6 +50,14 @@ pub fn map_balanced<T: Send, R: Send>(
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Drops `value` on a thread of its own: unmapping hundreds of megabytes takes tens of
+/// milliseconds nobody needs to wait for. Dropped here if no thread can be started.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("td-free".into())
+        .spawn(move || drop(value));
 }
 
 #[cfg(test)]

@@ -264,11 +264,8 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, I
         });
     }
     output::write(&out, &meta, sources, &formats, opts, &mut report)?;
-    // The staged columns run to hundreds of megabytes: handing them back to the system takes
-    // tens of milliseconds that nobody needs to wait for once the replay is in place.
-    let _ = std::thread::Builder::new()
-        .name("td-free".into())
-        .spawn(move || drop(out));
+    // The staged columns are no longer needed once the replay is in place.
+    crate::par::drop_in_background(out);
     Ok(report)
 }
 
