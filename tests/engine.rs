@@ -204,6 +204,8 @@ proptest! {
                 let want = fold(s, &rows, i, t);
                 prop_assert!(same_core(&reused.instruments[i], &want), "instrument {} at {}: {:?} vs {:?}", i, t, reused.instruments[i], want);
                 prop_assert_eq!(reused.instruments[i], fresh.instruments[i]);
+                // The chart's VWAP path asks the store directly, at any time.
+                prop_assert_eq!(s.vwap_at(i, t), want.vwap, "vwap of {} at {}", i, t);
             }
             // The tape is the newest prints at or before t, newest first.
             let mut expect: Vec<(i64, usize)> = rows.iter().enumerate().filter(|(_, r)| r.0 <= t).map(|(k, r)| (r.0, k)).collect();

@@ -367,6 +367,59 @@ fn chart_draws_bars_up_to_the_clock_with_levels_and_markers() {
 }
 
 #[test]
+fn chart_vwap_is_the_running_day_vwap_not_a_level() {
+    let app = app_at(mon(15, 0));
+    let store = &app.replay.store;
+    let i = app.selected;
+    let (x0, _) = tapedeck::tui::chart::window(&app, &[i]);
+    let bars = tapedeck::tui::chart::bars(store, i, x0, app.now());
+    let path = tapedeck::tui::chart::vwap_path(store, i, &bars, app.now(), usize::MAX);
+    let info = &store.instruments[i];
+    let day_bars = bars
+        .iter()
+        .filter(|b| (info.day_start..info.day_end).contains(&b.start))
+        .count();
+    assert!(day_bars > 2);
+    assert_eq!(path.len(), day_bars, "a point per day-session minute");
+    // Fewer points asked: evenly spaced, the first and last minutes kept.
+    let few = tapedeck::tui::chart::vwap_path(store, i, &bars, app.now(), 3);
+    assert!((2..=4).contains(&few.len()), "{few:?}");
+    assert_eq!(few.first(), path.first());
+    assert_eq!(few.last(), path.last());
+    // Each point is the VWAP of the day prints up to the end of its minute, the last one the
+    // board's VWAP at the clock.
+    for &(start, v) in &path {
+        assert!((info.day_start..info.day_end).contains(&start));
+        let end = (start + MIN - 1).min(app.now());
+        assert_eq!(store.snapshot(end, 0).instruments[i].vwap, Some(v));
+    }
+    assert_eq!(path.last().map(|p| p.1), app.snap.instruments[i].vwap);
+    let distinct: std::collections::BTreeSet<_> = path.iter().map(|p| p.1).collect();
+    assert!(
+        distinct.len() > 1,
+        "the VWAP moves through the day: {path:?}"
+    );
+
+    // Drawn as a path: VWAP-coloured dots on more than one row of the plot.
+    let buf = pane(&app, Pane::Chart, 90, 16);
+    let vwap_fg = app.theme.vwap.fg.unwrap();
+    let vwap_rows: std::collections::BTreeSet<u16> = (1..buf.area.height - 1)
+        .filter(|&y| {
+            (0..buf.area.width).any(|x| {
+                let c = &buf[(x, y)];
+                c.fg == vwap_fg
+                    && ('\u{2801}'..='\u{28ff}').contains(&c.symbol().chars().next().unwrap_or(' '))
+            })
+        })
+        .collect();
+    assert!(
+        vwap_rows.len() > 1,
+        "VWAP on rows {vwap_rows:?}:\n{}",
+        text(&buf)
+    );
+}
+
+#[test]
 fn status_line_and_help_come_from_the_keymap() {
     let mut app = app_at(mon(9, 35));
     let status = |app: &App| {

@@ -1,7 +1,7 @@
 //! The market as it stood at replay time `t`: a pure function of (store, t). Everything here
 //! is computed from prints at or before `t` only.
 
-use crate::price::{Price, SCALE, round_decimals};
+use crate::price::{Price, SCALE};
 use crate::time::UnixNanos;
 
 use super::store::{Print, Store};
@@ -79,6 +79,15 @@ pub fn pct(change: Price, reference: Price) -> Option<f64> {
 }
 
 impl Store {
+    /// The day-session VWAP of `instrument` at `t`, as the board shows it (shown decimals):
+    /// the chart draws it minute by minute.
+    pub fn vwap_at(&self, instrument: usize, t: UnixNanos) -> Option<Price> {
+        let series = &self.series[instrument];
+        series
+            .day_prefix(series.count_until(t))
+            .vwap(self.instruments[instrument].decimals)
+    }
+
     /// The state at `t` with the last `tape_len` prints.
     pub fn snapshot(&self, t: UnixNanos, tape_len: usize) -> Snapshot {
         let mut s = Snapshot::default();
@@ -107,10 +116,7 @@ impl Store {
                 st.low = Some(Price(day.low));
                 st.volume = day.volume;
                 st.trades = day_count as u32;
-                if day.volume > 0 {
-                    let v = day.notional / day.volume as i128;
-                    st.vwap = Some(round_decimals(Price(v as i64), info.decimals));
-                }
+                st.vwap = day.vwap(info.decimals);
                 if day_over {
                     st.close = Some(Price(series.price[series.day_hi - 1]));
                 }

@@ -7,7 +7,7 @@
 //! forward costs, and nothing after t is ever read into a result.
 
 use super::column::Column;
-use crate::price::{Price, decimals_of};
+use crate::price::{Price, decimals_of, round_decimals};
 use crate::replay::manifest::InstrumentKind;
 use crate::time::{NANOS_PER_MIN, UnixNanos};
 
@@ -113,6 +113,14 @@ impl Prefix {
         low: i64::MAX,
         _pad: 0,
     };
+
+    /// Volume-weighted average price, rounded to `decimals`; `None` before any volume.
+    pub fn vwap(&self, decimals: u32) -> Option<Price> {
+        (self.volume > 0).then(|| {
+            let v = self.notional / self.volume as i128;
+            round_decimals(Price(v as i64), decimals)
+        })
+    }
 
     #[inline]
     pub fn add(&mut self, price: i64, size: u32) {

@@ -99,7 +99,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         )]);
         if let Some(v) = st.vwap {
             extras.push(vec![Span::styled(
-                format!("  ┈vwap {}", v.display(info.decimals)),
+                format!("  ─vwap {}", v.display(info.decimals)),
                 t.vwap,
             )]);
         }
@@ -153,19 +153,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     let mut levels: Vec<(f64, Style)> = Vec::new();
+    // The day-session VWAP as it stood at the end of each minute (up to the clock): a trader
+    // reads the price against where it has been crossing it, not against today's last value.
+    let mut vwap: Vec<(UnixNanos, Price)> = Vec::new();
     if normalised {
         levels.push((0.0, t.prior_close));
     } else {
         levels.push((info.reference.to_f64(), t.prior_close));
         lo_p = lo_p.min(info.reference);
         hi_p = hi_p.max(info.reference);
-        if let Some(v) = st.vwap {
-            levels.push((v.to_f64(), t.vwap));
+        // Braille gives two dots per column: more points than that are not seen.
+        vwap = vwap_path(store, main, &series[0], now, 2 * inner.width as usize);
+        for &(_, v) in &vwap {
             lo_p = lo_p.min(v);
             hi_p = hi_p.max(v);
         }
     }
-    for &(v, _) in &levels {
+    for v in levels
+        .iter()
+        .map(|l| l.0)
+        .chain(vwap.iter().map(|p| p.1.to_f64()))
+    {
         lo = lo.min(v);
         hi = hi.max(v);
     }
@@ -217,6 +225,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .collect()
         })
         .collect();
+    let vwap_points: Vec<(f64, f64)> = vwap.iter().map(|&(ts, v)| (xs(ts), v.to_f64())).collect();
     let paint = |ctx: &mut Context| {
         for &(v, s) in &levels {
             ctx.draw(&CanvasLine {
@@ -226,6 +235,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 y2: v,
                 color: fg(s),
             });
+        }
+        if !vwap_points.is_empty() {
+            ctx.layer();
+            for w in vwap_points.windows(2) {
+                ctx.draw(&CanvasLine {
+                    x1: w[0].0,
+                    y1: w[0].1,
+                    x2: w[1].0,
+                    y2: w[1].1,
+                    color: fg(t.vwap),
+                });
+            }
         }
         for (k, pts) in points.iter().enumerate().rev() {
             if k == 0 && candles {
@@ -307,6 +328,33 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     time_labels(app, x0, x1, plot, label_y, &col, buf);
+}
+
+/// The day-session VWAP of `instrument` at the end of its `bars` inside the day session (the
+/// last one at `now`), placed at the bar's start like its close: every bar, or evenly spaced
+/// ones when there are more than `max_points` (the last bar always included).
+pub fn vwap_path(
+    store: &Store,
+    instrument: usize,
+    bars: &[Bar],
+    now: UnixNanos,
+    max_points: usize,
+) -> Vec<(UnixNanos, Price)> {
+    let info = &store.instruments[instrument];
+    let day: Vec<&Bar> = bars
+        .iter()
+        .filter(|b| (info.day_start..info.day_end).contains(&b.start))
+        .collect();
+    let step = day.len().div_ceil(max_points.max(1)).max(1);
+    let last = day.len().saturating_sub(1);
+    day.iter()
+        .enumerate()
+        .filter(|&(k, _)| k % step == 0 || k == last)
+        .filter_map(|(_, b)| {
+            let end = (b.start + NANOS_PER_MIN - 1).min(now);
+            store.vwap_at(instrument, end).map(|v| (b.start, v))
+        })
+        .collect()
 }
 
 fn draw_candles(
