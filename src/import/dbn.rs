@@ -6,10 +6,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
-use dbn::decode::dbn::fsm::DbnFsm;
-use dbn::decode::{DbnDecoder, DbnMetadata, DecodeRecordRef};
+use dbn::decode::dbn::fsm::{DbnFsm, ProcessResult};
 use dbn::symbol_map::SymbolIndex;
 use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, Record, RecordHeader, TradeMsg, rtype};
 
@@ -23,6 +22,8 @@ const TRADE: std::ffi::c_char = b'T' as std::ffi::c_char;
 const NANOS_PER_DAY: u64 = 86_400 * 1_000_000_000;
 /// Bytes the decoder buffers: well above the 64 KiB the input is read in.
 const DECODE_BUFFER: usize = 1 << 20;
+/// Records decoded per batch.
+const BATCH: usize = 64;
 
 /// Hashes an instrument id with one multiply: ids are already well spread, and SipHash per
 /// record cost more than everything else the importer does with it.
@@ -45,33 +46,34 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Reads every record into `sink` (`head` holds the file's first bytes: magic, version and
-/// metadata length); returns a description of the file for the manifest. A file
-/// whose metadata cannot be decoded is an error; a record that cannot be decoded ends the file
-/// as one rejected row.
+/// Reads every record into `sink`; returns a description of the file for the manifest. A file
+/// whose metadata cannot be decoded is an error; a record that cannot be decoded, or a file
+/// that ends inside one, ends the file as one rejected row.
 pub fn read(
-    reader: Box<dyn BufRead + Send>,
-    head: &[u8],
+    mut reader: Box<dyn BufRead + Send>,
     fixed_symbol: Option<&str>,
     sink: &mut Sink,
 ) -> Result<String, String> {
-    let counted = Counted {
-        inner: reader,
-        bytes: 0,
-    };
-    // A buffer larger than the reads the input hands over, so that they land in it directly.
-    let fsm = DbnFsm::builder()
+    // The crate's sans-I/O decoder, fed here: records come out in batches (upgraded from DBN
+    // versions 1 and 2 as they are decoded). Its buffer is larger than the reads the input hands
+    // over, so that they land in it directly.
+    let mut fsm = DbnFsm::builder()
         .buffer_size(DECODE_BUFFER)
         .build()
         .map_err(|e| e.to_string())?;
-    let mut dec =
-        DbnDecoder::with_fsm(counted, fsm).map_err(|e| format!("cannot read DBN metadata: {e}"))?;
-    // The decoder ends quietly at a record cut short; counting the bytes tells it apart.
-    let meta_len = head
-        .get(4..8)
-        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let mut expected = 8 + meta_len as u64;
-    let meta = dec.metadata().clone();
+    let meta = loop {
+        match fsm.process() {
+            ProcessResult::Metadata(meta) => break meta,
+            ProcessResult::ReadMore(_) => match reader.read(fsm.space()) {
+                Ok(0) => return Err("cannot read DBN metadata: the file ends inside it".into()),
+                Ok(k) => fsm.fill(k),
+                Err(e) => return Err(format!("cannot read DBN metadata: {e}")),
+            },
+            ProcessResult::Err(e) => return Err(format!("cannot read DBN metadata: {e}")),
+            ProcessResult::Record(()) => return Err("DBN records before the metadata".into()),
+        }
+    };
+    let version = fsm.input_dbn_version().unwrap_or_default();
     // Without symbology (instrument ids only) records fall back to `--symbol`.
     let mut symbols = meta.symbol_map().unwrap_or_default();
     let hint = meta
@@ -86,180 +88,183 @@ pub fn read(
     let mut in_band = false;
     let mut day_start: u64 = u64::MAX - NANOS_PER_DAY;
     loop {
-        let rec = match dec.decode_record_ref() {
-            Ok(Some(rec)) => rec,
-            Ok(None) => {
-                if dec.get_ref().bytes > expected {
-                    sink.reject(n + 1, Reject::Corrupt, "record", || {
-                        "the file ends inside a record (truncated?)".into()
-                    });
+        let mut slots = [None; BATCH];
+        let batch = match fsm.process_many(&mut slots) {
+            ProcessResult::Record(batch) => batch,
+            ProcessResult::ReadMore(_) => {
+                match reader.read(fsm.space()) {
+                    // Bytes left over that make no whole record: the file was cut short.
+                    Ok(0) if !fsm.data().is_empty() => {
+                        sink.reject(n + 1, Reject::Corrupt, "record", || {
+                            "the file ends inside a record (truncated?)".into()
+                        });
+                        break;
+                    }
+                    Ok(0) => break,
+                    Ok(k) => fsm.fill(k),
+                    Err(e) => {
+                        sink.reject(n + 1, Reject::Corrupt, "record", || e.to_string());
+                        break;
+                    }
                 }
-                break;
+                continue;
             }
-            Err(e) => {
+            ProcessResult::Err(e) => {
                 sink.reject(n + 1, Reject::Corrupt, "record", || e.to_string());
                 break;
             }
+            ProcessResult::Metadata(_) => {
+                sink.reject(n + 1, Reject::Corrupt, "record", || {
+                    "a second DBN metadata header".into()
+                });
+                break;
+            }
         };
-        expected += rec.record_size() as u64;
-        let rt = rec.header().rtype;
-        if rt == rtype::SYMBOL_MAPPING {
-            // Live-style streams announce symbols in-band; keep the map current.
-            let _ = symbols.on_record(rec);
-            in_band = true;
-            resolved.clear();
-            continue;
-        }
-        n += 1;
-        let row = match rt {
-            rtype::MBP_0 => rec.get::<TradeMsg>().map(|t| Row::Trade {
-                hd: t.hd,
-                index_ts: t.raw_index_ts(),
-                price: t.price,
-                size: t.size,
-                id: (t.sequence, t.ts_recv),
-            }),
-            rtype::MBP_1 => {
-                rec.get::<Mbp1Msg>()
+        for &rec in batch.iter() {
+            let rt = rec.header().rtype;
+            if rt == rtype::SYMBOL_MAPPING {
+                // Live-style streams announce symbols in-band; keep the map current.
+                let _ = symbols.on_record(rec);
+                in_band = true;
+                resolved.clear();
+                continue;
+            }
+            n += 1;
+            let row = match rt {
+                rtype::MBP_0 => rec.get::<TradeMsg>().map(|t| Row::Trade {
+                    hd: t.hd,
+                    index_ts: t.raw_index_ts(),
+                    price: t.price,
+                    size: t.size,
+                    id: (t.sequence, t.ts_recv),
+                }),
+                rtype::MBP_1 => {
+                    rec.get::<Mbp1Msg>()
+                        .filter(|m| m.action == TRADE)
+                        .map(|m| Row::Trade {
+                            hd: m.hd,
+                            index_ts: m.raw_index_ts(),
+                            price: m.price,
+                            size: m.size,
+                            id: (m.sequence, m.ts_recv),
+                        })
+                }
+                rtype::CMBP_1 | rtype::TCBBO => rec
+                    .get::<Cmbp1Msg>()
                     .filter(|m| m.action == TRADE)
                     .map(|m| Row::Trade {
                         hd: m.hd,
                         index_ts: m.raw_index_ts(),
                         price: m.price,
                         size: m.size,
-                        id: (m.sequence, m.ts_recv),
-                    })
-            }
-            rtype::CMBP_1 | rtype::TCBBO => rec
-                .get::<Cmbp1Msg>()
-                .filter(|m| m.action == TRADE)
-                .map(|m| Row::Trade {
-                    hd: m.hd,
-                    index_ts: m.raw_index_ts(),
-                    price: m.price,
-                    size: m.size,
-                    id: (0, m.ts_recv),
+                        id: (0, m.ts_recv),
+                    }),
+                rtype::OHLCV_1S
+                | rtype::OHLCV_1M
+                | rtype::OHLCV_1H
+                | rtype::OHLCV_1D
+                | rtype::OHLCV_EOD => rec.get::<OhlcvMsg>().map(|b| Row::Bar {
+                    hd: b.hd,
+                    index_ts: b.raw_index_ts(),
+                    px: [b.open, b.high, b.low, b.close],
+                    volume: b.volume,
+                    interval_s: interval(rt),
                 }),
-            rtype::OHLCV_1S
-            | rtype::OHLCV_1M
-            | rtype::OHLCV_1H
-            | rtype::OHLCV_1D
-            | rtype::OHLCV_EOD => rec.get::<OhlcvMsg>().map(|b| Row::Bar {
-                hd: b.hd,
-                index_ts: b.raw_index_ts(),
-                px: [b.open, b.high, b.low, b.close],
-                volume: b.volume,
-                interval_s: interval(rt),
-            }),
-            _ => None,
-        };
-        let Some(row) = row else {
-            sink.skip(Skip::NotATrade);
-            continue;
-        };
-        let (hd, index_ts) = row.header();
-        // The UTC day of the record (symbology is by UTC day of the index time), without a
-        // division per record. The typed record names its index time without a lookup.
-        if !(day_start..day_start + NANOS_PER_DAY).contains(&index_ts) {
-            day_start = index_ts - index_ts % NANOS_PER_DAY;
-        }
-        let day = day_start / NANOS_PER_DAY;
-        let known = resolved
-            .get(&hd.instrument_id)
-            .filter(|(d, _)| *d == day)
-            .map(|&(_, i)| i);
-        let inst = match known {
-            Some(i) => i,
-            None => match symbols
-                .get_for_rec(&rec)
-                .map(String::as_str)
-                .or(fixed_symbol)
-            {
-                Some(name) => match sink.symbol(name.as_bytes(), hint) {
-                    Sym::Id(i) => {
-                        if !in_band {
-                            resolved.insert(hd.instrument_id, (day, i));
+                _ => None,
+            };
+            let Some(row) = row else {
+                sink.skip(Skip::NotATrade);
+                continue;
+            };
+            let (hd, index_ts) = row.header();
+            // The UTC day of the record (symbology is by UTC day of the index time), without a
+            // division per record. The typed record names its index time without a lookup.
+            if !(day_start..day_start + NANOS_PER_DAY).contains(&index_ts) {
+                day_start = index_ts - index_ts % NANOS_PER_DAY;
+            }
+            let day = day_start / NANOS_PER_DAY;
+            let known = resolved
+                .get(&hd.instrument_id)
+                .filter(|(d, _)| *d == day)
+                .map(|&(_, i)| i);
+            let inst = match known {
+                Some(i) => i,
+                None => match symbols
+                    .get_for_rec(&rec)
+                    .map(String::as_str)
+                    .or(fixed_symbol)
+                {
+                    Some(name) => match sink.symbol(name.as_bytes(), hint) {
+                        Sym::Id(i) => {
+                            if !in_band {
+                                resolved.insert(hd.instrument_id, (day, i));
+                            }
+                            i
                         }
-                        i
-                    }
-                    other => {
-                        sink.bad_symbol(n, other, name.as_bytes());
+                        other => {
+                            sink.bad_symbol(n, other, name.as_bytes());
+                            continue;
+                        }
+                    },
+                    None => {
+                        let id = hd.instrument_id;
+                        sink.reject(n, Reject::Symbol, "instrument_id", || {
+                        format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
+                    });
                         continue;
                     }
                 },
-                None => {
-                    let id = hd.instrument_id;
-                    sink.reject(n, Reject::Symbol, "instrument_id", || {
-                        format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
-                    });
-                    continue;
+            };
+            let Ok(ts) = i64::try_from(hd.ts_event) else {
+                sink.reject(n, Reject::Timestamp, "ts_event", || "undefined".into());
+                continue;
+            };
+            match row {
+                Row::Trade {
+                    hd,
+                    price,
+                    size,
+                    id,
+                    ..
+                } => {
+                    if price == dbn::UNDEF_PRICE {
+                        sink.reject(n, Reject::Price, "price", || "undefined".into());
+                        continue;
+                    }
+                    let id = if id == (0, 0) {
+                        NO_ID
+                    } else {
+                        vendor_id_of(&[id.0 as u64, id.1, hd.publisher_id as u64])
+                    };
+                    sink.trade(n, ts, inst, Price(price), size, id);
                 }
-            },
-        };
-        let Ok(ts) = i64::try_from(hd.ts_event) else {
-            sink.reject(n, Reject::Timestamp, "ts_event", || "undefined".into());
-            continue;
-        };
-        match row {
-            Row::Trade {
-                hd,
-                price,
-                size,
-                id,
-                ..
-            } => {
-                if price == dbn::UNDEF_PRICE {
-                    sink.reject(n, Reject::Price, "price", || "undefined".into());
-                    continue;
+                Row::Bar {
+                    px,
+                    volume,
+                    interval_s,
+                    ..
+                } => {
+                    if px.contains(&dbn::UNDEF_PRICE) {
+                        sink.reject(n, Reject::Price, "open/high/low/close", || {
+                            "undefined".into()
+                        });
+                        continue;
+                    }
+                    sink.bar(
+                        n,
+                        BarRow::from_ohlc(ts, inst, px.map(Price), volume, interval_s),
+                    );
                 }
-                let id = if id == (0, 0) {
-                    NO_ID
-                } else {
-                    vendor_id_of(&[id.0 as u64, id.1, hd.publisher_id as u64])
-                };
-                sink.trade(n, ts, inst, Price(price), size, id);
-            }
-            Row::Bar {
-                px,
-                volume,
-                interval_s,
-                ..
-            } => {
-                if px.contains(&dbn::UNDEF_PRICE) {
-                    sink.reject(n, Reject::Price, "open/high/low/close", || {
-                        "undefined".into()
-                    });
-                    continue;
-                }
-                sink.bar(
-                    n,
-                    BarRow::from_ohlc(ts, inst, px.map(Price), volume, interval_s),
-                );
             }
         }
     }
     let schema = meta
         .schema
         .map_or("mixed schemas".to_string(), |s| s.to_string());
-    let version = head.get(3).copied().unwrap_or_default();
     Ok(format!(
         "Databento DBN v{version}, {schema}, {}",
         meta.dataset
     ))
-}
-
-/// Counts the decompressed bytes the decoder reads.
-struct Counted {
-    inner: Box<dyn BufRead + Send>,
-    bytes: u64,
-}
-
-impl Read for Counted {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
 }
 
 enum Row {

@@ -394,7 +394,7 @@ fn read_file(
     let reader = opened.reader;
     let fixed = opts.symbol.as_deref();
     let what = match format {
-        Format::Dbn => dbn::read(reader, &opened.head, fixed, sink),
+        Format::Dbn => dbn::read(reader, fixed, sink),
         Format::DatabentoCsv | Format::DatabentoJson => {
             let ctx = databento_text::Ctx {
                 symbology: databento_text::Symbology::beside(path).map_err(ImportError::Input)?,
