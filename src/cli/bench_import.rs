@@ -13,7 +13,9 @@
 //! compared with the generator's. Tapedeck's import times include writing the replay folder
 //! (the binary prints file and the manifest) and checking it by loading it; polars and DuckDB
 //! only read the file into memory. Every reader runs `--repeat` times (3) and its median is
-//! reported.
+//! reported; the DBN import and the bare loop run in alternating rounds. Each timed import
+//! starts without a previous replay in its way, and what it wrote is flushed to disk after
+//! the timing.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
