@@ -238,15 +238,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         if !vwap_points.is_empty() {
             ctx.layer();
-            for w in vwap_points.windows(2) {
-                ctx.draw(&CanvasLine {
-                    x1: w[0].0,
-                    y1: w[0].1,
-                    x2: w[1].0,
-                    y2: w[1].1,
-                    color: fg(t.vwap),
-                });
-            }
+            draw_path(ctx, &vwap_points, fg(t.vwap));
         }
         for (k, pts) in points.iter().enumerate().rev() {
             if k == 0 && candles {
@@ -254,24 +246,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
             ctx.layer();
             let color = if k == 0 { main_color } else { fg(t.compare) };
-            for w in pts.windows(2) {
-                ctx.draw(&CanvasLine {
-                    x1: w[0].0,
-                    y1: w[0].1,
-                    x2: w[1].0,
-                    y2: w[1].1,
-                    color,
-                });
-            }
-            if let [only] = pts.as_slice() {
-                ctx.draw(&CanvasLine {
-                    x1: only.0,
-                    y1: only.1,
-                    x2: only.0,
-                    y2: only.1,
-                    color,
-                });
-            }
+            draw_path(ctx, pts, color);
         }
     };
     Canvas::default()
@@ -328,6 +303,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     time_labels(app, x0, x1, plot, label_y, &col, buf);
+}
+
+/// Straight segments through `pts`; a lone point as a dot.
+fn draw_path(ctx: &mut Context, pts: &[(f64, f64)], color: Color) {
+    for w in pts.windows(2) {
+        ctx.draw(&CanvasLine {
+            x1: w[0].0,
+            y1: w[0].1,
+            x2: w[1].0,
+            y2: w[1].1,
+            color,
+        });
+    }
+    if let [only] = pts {
+        ctx.draw(&CanvasLine {
+            x1: only.0,
+            y1: only.1,
+            x2: only.0,
+            y2: only.1,
+            color,
+        });
+    }
 }
 
 /// The day-session VWAP of `instrument` at the end of its `bars` inside the day session (the
