@@ -286,6 +286,73 @@ fn a_lesson_runs_stop_by_stop_with_the_advance_key() {
 }
 
 #[test]
+fn the_back_key_returns_to_the_previous_stop_as_it_was() {
+    let r = tui_fixture::replay();
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = Lesson::load(&fixture_lesson(dir.path()), r).unwrap();
+    let mut app = app_on(r);
+    let wall = Duration::from_secs(1);
+    app.start_lesson(lesson, wall);
+    // To stop 2 the usual way: skip to 21:00, reveal, go on, skip to 14:54.
+    for _ in 0..4 {
+        press(&mut app, '.', wall);
+    }
+    assert_eq!(app.now(), tui_fixture::mon(14, 54));
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(text.contains("What did CHIP lose?"), "{text}");
+    assert!(app.study && app.selected == 0);
+
+    // An unanswered question goes back to the one before, with its time and selection.
+    press(&mut app, ',', wall);
+    assert_eq!(app.now(), tui_fixture::mon(-3, 0));
+    assert!(!app.playing(), "rewinding jumps, it does not play");
+    assert_eq!(app.selected, 5, "NQ selected again");
+    assert_eq!(app.clock.speed(), 3600.0);
+    assert_eq!(app.news_selected, Some(1));
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(
+        text.contains("Where are futures?") && text.contains("lesson 1/2 — press . to reveal"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("NQ is "),
+        "the answer is not shown yet:\n{text}"
+    );
+    // And on from there as before.
+    press(&mut app, '.', wall);
+    assert!(screen(&app, 120, 35).join("\n").contains("NQ is "));
+
+    // From an answer, back to its own question.
+    press(&mut app, ',', wall);
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(
+        text.contains("Where are futures?") && !text.contains("NQ is "),
+        "{text}"
+    );
+    // Before the first stop there is nothing earlier: the lesson starts again.
+    press(&mut app, ',', wall);
+    assert!(app.playing());
+    assert_eq!(
+        tapedeck::tui::lesson::status_text(&app).unwrap(),
+        "lesson 1/2 — playing to 21:00:00 (. skips ahead)"
+    );
+
+    // From the end, back to the last question.
+    for _ in 0..6 {
+        press(&mut app, '.', wall);
+    }
+    assert!(app.lesson.as_ref().unwrap().finished);
+    press(&mut app, ',', wall);
+    assert!(!app.lesson.as_ref().unwrap().finished);
+    assert_eq!(app.now(), tui_fixture::mon(14, 54));
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(
+        text.contains("What did CHIP lose?") && text.contains("stop 2 of 2"),
+        "{text}"
+    );
+}
+
+#[test]
 fn notes_are_added_listed_jumped_to_and_saved_as_plain_json() {
     let r = tui_fixture::replay();
     let mut app = app_on(r);

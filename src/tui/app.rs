@@ -210,6 +210,7 @@ pub enum Action {
     Back,
     Quit,
     LessonNext,
+    LessonBack,
     RunToNext,
     PauseFilter,
     Presenter,
@@ -681,6 +682,7 @@ impl<'r> App<'r> {
             }
             Action::RunToNext => self.run_to_next(wall),
             Action::LessonNext => self.lesson_next(wall),
+            Action::LessonBack => self.lesson_back(wall),
             Action::Presenter => self.set_presenter(!self.presenter),
             Action::Study => {
                 self.study = !self.study;
@@ -1003,6 +1005,30 @@ impl<'r> App<'r> {
         self.lesson_continue(wall);
     }
 
+    /// Back to the previous stop: from an unanswered question to the one before it, from an
+    /// answer (or the way to the next stop, or the end) to its own question. The lesson runs
+    /// again from its first step, jumping instead of playing, so every seek, selection and pane
+    /// is as it was; before the first stop it simply starts again.
+    fn lesson_back(&mut self, wall: Duration) {
+        let Some(run) = self.lesson.as_mut() else {
+            self.say("no lesson is running: start one with tapedeck --lesson FILE");
+            return;
+        };
+        let unanswered = run.prompt.is_some() && run.reveal.is_none() && run.waiting.is_none();
+        let target = if unanswered && !run.finished {
+            run.stop.saturating_sub(1)
+        } else {
+            run.stop
+        };
+        let lesson = run.lesson.clone();
+        let mut fresh = LessonRun::new(lesson);
+        fresh.rewind_to = (target > 0).then_some(target);
+        self.lesson = Some(fresh);
+        self.message = None;
+        self.lesson_continue(wall);
+        self.dirty = true;
+    }
+
     /// Runs lesson steps until one waits (a prompt, a reveal, or a time to play to).
     fn lesson_continue(&mut self, wall: Duration) {
         loop {
@@ -1037,7 +1063,8 @@ impl<'r> App<'r> {
                     self.seek(wall, t, false);
                 }
                 if let Some(t) = step.play_to {
-                    if self.now() < t {
+                    let rewinding = self.lesson.as_ref().is_some_and(|r| r.rewind_to.is_some());
+                    if self.now() < t && !rewinding {
                         if let Some(run) = self.lesson.as_mut() {
                             run.waiting = Some(t);
                         }
@@ -1066,6 +1093,16 @@ impl<'r> App<'r> {
                 self.news_selected = Some(h);
             }
             if step.waits() {
+                let Some(run) = self.lesson.as_mut() else {
+                    return;
+                };
+                // Rewinding passes earlier questions and answers by.
+                if let Some(target) = run.rewind_to {
+                    if step.prompt.is_none() || run.stop < target {
+                        continue;
+                    }
+                    run.rewind_to = None;
+                }
                 self.clock.pause(wall, &self.replay.store.gaps);
                 return;
             }

@@ -313,6 +313,13 @@ pub const COMMANDS: &[Command] = &[
         "lesson: reveal the answer / next stop",
     ),
     cmd(
+        Action::LessonBack,
+        "lesson-back",
+        S_TEACH,
+        &[","],
+        "lesson: back to the previous stop",
+    ),
+    cmd(
         Action::Presenter,
         "presenter",
         S_TEACH,

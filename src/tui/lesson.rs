@@ -30,6 +30,8 @@ pub struct LessonRun {
     /// Prompts shown so far: the current stop's number.
     pub stop: usize,
     pub finished: bool,
+    /// Going back: steps run without playing or pausing until this stop's prompt is shown.
+    pub rewind_to: Option<usize>,
 }
 
 impl LessonRun {
@@ -43,6 +45,7 @@ impl LessonRun {
             reveal: None,
             stop: 0,
             finished: false,
+            rewind_to: None,
         }
     }
 
