@@ -10,7 +10,7 @@ use std::io::BufRead;
 
 use dbn::decode::dbn::fsm::{DbnFsm, ProcessResult};
 use dbn::symbol_map::SymbolIndex;
-use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, Record, RecordHeader, TradeMsg, rtype};
+use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, RecordHeader, TradeMsg, rtype};
 
 use super::report::{Reject, Skip};
 use super::sink::{NO_ID, Sink, Sym, vendor_id_of};
@@ -133,7 +133,6 @@ pub fn read(
             let row = match rt {
                 rtype::MBP_0 => rec.get::<TradeMsg>().map(|t| Row::Trade {
                     hd: t.hd,
-                    index_ts: t.raw_index_ts(),
                     price: t.price,
                     size: t.size,
                     id: (t.sequence, t.ts_recv),
@@ -143,7 +142,6 @@ pub fn read(
                         .filter(|m| m.action == TRADE)
                         .map(|m| Row::Trade {
                             hd: m.hd,
-                            index_ts: m.raw_index_ts(),
                             price: m.price,
                             size: m.size,
                             id: (m.sequence, m.ts_recv),
@@ -154,7 +152,6 @@ pub fn read(
                     .filter(|m| m.action == TRADE)
                     .map(|m| Row::Trade {
                         hd: m.hd,
-                        index_ts: m.raw_index_ts(),
                         price: m.price,
                         size: m.size,
                         id: (0, m.ts_recv),
@@ -165,7 +162,6 @@ pub fn read(
                 | rtype::OHLCV_1D
                 | rtype::OHLCV_EOD => rec.get::<OhlcvMsg>().map(|b| Row::Bar {
                     hd: b.hd,
-                    index_ts: b.raw_index_ts(),
                     px: [b.open, b.high, b.low, b.close],
                     volume: b.volume,
                     interval_s: interval(rt),
@@ -270,14 +266,12 @@ pub fn read(
 enum Row {
     Trade {
         hd: RecordHeader,
-        index_ts: u64,
         price: i64,
         size: u32,
         id: (u32, u64),
     },
     Bar {
         hd: RecordHeader,
-        index_ts: u64,
         px: [i64; 4],
         volume: u64,
         interval_s: u32,
@@ -285,10 +279,12 @@ enum Row {
 }
 
 impl Row {
-    /// The header and the index time (`ts_recv` where the record has one).
+    /// The header and the index time: `ts_recv` for the trade records (all carry it), the
+    /// event time for bars (as the crate's `raw_index_ts`, without a record-type lookup).
     fn header(&self) -> (&RecordHeader, u64) {
         match self {
-            Row::Trade { hd, index_ts, .. } | Row::Bar { hd, index_ts, .. } => (hd, *index_ts),
+            Row::Trade { hd, id, .. } => (hd, id.1),
+            Row::Bar { hd, .. } => (hd, hd.ts_event),
         }
     }
 }

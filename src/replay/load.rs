@@ -1268,16 +1268,7 @@ fn load_bars(path: &Path, ctx: &Context, traded: &[bool], b: &mut StoreBuilder, 
         let (Some(volume), Some(secs), true) = (volume, secs, ok) else {
             continue;
         };
-        let row = BarRow {
-            ts,
-            instrument,
-            open,
-            high,
-            low,
-            close,
-            volume,
-            interval_s: secs,
-        };
+        let row = BarRow::from_ohlc(ts, instrument, [open, high, low, close], volume, secs);
         if ts < ctx.start || row.visible_at() > ctx.end {
             p.add(
                 path,
