@@ -23,7 +23,7 @@ fn app_at(t: i64) -> App<'static> {
     let mut app = App::new(tui_fixture::replay(), Keymap::default(), Theme::colored());
     app.update(Action::Resize(120, 35), Z);
     app.update(Action::SeekTo(t), Z);
-    app.message = None;
+    app.update(Action::ClearMessage, Duration::ZERO);
     app
 }
 
@@ -96,7 +96,7 @@ fn the_screen_exports_to_valid_svg_with_the_same_text_and_its_colours() {
         .count();
     assert!(bold > 0);
     // Presenter mode too: big blocks, coloured tiles, the prompt box.
-    app.set_presenter(true);
+    app.update(Action::Presenter, Duration::ZERO);
     check_svg(&screen_buffer(&app, 120, 35));
     // Tiny and empty screens still make valid documents.
     check_svg(&screen_buffer(&app, 1, 1));
@@ -144,8 +144,8 @@ fn html_and_text_hold_the_same_screen() {
 #[test]
 fn the_chart_exports_as_svg_from_its_bars() {
     let mut app = app_at(mon(16, 0));
-    app.selected = 0;
-    let svg = chart_svg(&app);
+    app.update(Action::Select(0), Duration::ZERO);
+    let svg = chart_svg(&app.view(app.area()));
     let doc = roxmltree::Document::parse(&svg).expect("valid SVG");
     let line = doc
         .descendants()
@@ -154,7 +154,7 @@ fn the_chart_exports_as_svg_from_its_bars() {
     let bars = tapedeck::tui::chart::bars(
         &tui_fixture::replay().store,
         0,
-        tapedeck::tui::chart::window(&app, &[0]).0,
+        tapedeck::tui::chart::window(&app.view(app.area()), &[0]).0,
         app.now(),
     );
     assert_eq!(
@@ -172,8 +172,8 @@ fn the_chart_exports_as_svg_from_its_bars() {
         "markers: {text}"
     );
     // Comparing: both lines, in % of each prior close.
-    app.compare = Some(3);
-    let svg = chart_svg(&app);
+    app.update(Action::CompareWith(Some(3)), Duration::ZERO);
+    let svg = chart_svg(&app.view(app.area()));
     let doc = roxmltree::Document::parse(&svg).unwrap();
     assert_eq!(
         doc.descendants()

@@ -63,8 +63,8 @@ fn render(app: &App, pane: Option<Pane>, w: u16, h: u16) -> Buffer {
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
     match pane {
-        Some(p) => ui::render_pane(app, p, area, &mut buf),
-        None => ui::render(app, area, &mut buf),
+        Some(p) => ui::render_pane(&app.view(area), p, area, &mut buf),
+        None => ui::render(&app.view(area), area, &mut buf),
     }
     buf
 }
@@ -76,7 +76,7 @@ fn lines(buf: &Buffer) -> Vec<String> {
 }
 
 fn sym(app: &App, s: &str) -> usize {
-    app.replay
+    app.replay()
         .store
         .symbol_index(s)
         .unwrap_or_else(|| panic!("no {s}"))
@@ -87,7 +87,7 @@ fn going_to_the_close_shows_nvda_down_16_97_and_its_tile_red() {
     let mut app = app();
     type_line(&mut app, 'g', "16:00");
     assert_eq!(app.now(), et("16:00"));
-    assert!(app.message.is_none(), "{:?}", app.message);
+    assert!(app.message().is_none(), "{:?}", app.message());
     let board = lines(&render(&app, Some(Pane::Board), 110, 40));
     let row = board
         .iter()
@@ -97,7 +97,10 @@ fn going_to_the_close_shows_nvda_down_16_97_and_its_tile_red() {
 
     let area = Rect::new(0, 0, 120, 30);
     let buf = render(&app, Some(Pane::Heatmap), area.width, area.height);
-    let heat = heatmap::layout(&app, ratatui::widgets::Block::bordered().inner(area));
+    let heat = heatmap::layout(
+        &app.view(app.area()),
+        ratatui::widgets::Block::bordered().inner(area),
+    );
     let tile = heat
         .tiles
         .iter()
@@ -141,7 +144,7 @@ fn the_feed_never_shows_a_headline_after_the_clock() {
         app.update(Action::SeekTo(t), Duration::ZERO);
         let text = lines(&render(&app, Some(Pane::News), 400, 400)).join("\n");
         let seen = store.headlines.iter().filter(|h| h.ts <= t).count();
-        assert_eq!(app.snap.headlines_seen, seen);
+        assert_eq!(app.snap().headlines_seen, seen);
         for h in &store.headlines {
             let head: String = h.text.chars().take(40).collect();
             assert_eq!(
@@ -182,10 +185,10 @@ fn n_and_p_land_five_seconds_before_each_headline() {
         assert_eq!(app.now(), want);
     }
     // Landing before it means it is not in the feed yet; five seconds of play brings it.
-    let seen = app.snap.headlines_seen;
+    let seen = app.snap().headlines_seen;
     press(&mut app, ' ');
     app.update(Action::Tick, Duration::from_millis(100));
-    assert!(app.snap.headlines_seen > seen);
+    assert!(app.snap().headlines_seen > seen);
 }
 
 #[test]
@@ -197,7 +200,7 @@ fn auto_pause_stops_exactly_at_each_headline_and_marks_it_new() {
     for _ in 0..10 {
         press(&mut app, '+');
     }
-    assert_eq!(app.clock.speed(), 3600.0);
+    assert_eq!(app.speed(), 3600.0);
     let mut wall = Duration::ZERO;
     key(&mut app, KeyCode::Char(' '), KeyModifiers::NONE, wall);
     for _ in 0..3 {
@@ -228,17 +231,17 @@ fn auto_pause_stops_exactly_at_each_headline_and_marks_it_new() {
 #[test]
 fn speed_steps_through_the_presets() {
     let mut app = app();
-    assert_eq!(app.clock.speed(), 60.0);
+    assert_eq!(app.speed(), 60.0);
     let mut ups = vec![];
     for _ in 0..6 {
         press(&mut app, '+');
-        ups.push(app.clock.speed());
+        ups.push(app.speed());
     }
     assert_eq!(ups, [300.0, 600.0, 1800.0, 3600.0, 3600.0, 3600.0]);
     let mut downs = vec![];
     for _ in 0..9 {
         press(&mut app, '-');
-        downs.push(app.clock.speed());
+        downs.push(app.speed());
     }
     assert_eq!(
         downs,
@@ -296,20 +299,20 @@ fn go_to_reads_times_and_session_words() {
     ] {
         type_line(&mut app, 'g', typed);
         assert_eq!(app.now(), want, "{typed}");
-        assert!(app.message.is_none(), "{typed}: {:?}", app.message);
+        assert!(app.message().is_none(), "{typed}: {:?}", app.message());
     }
     type_line(&mut app, 'g', "09:35");
     for bad in ["25:00", "soon", "2025-01-29 10:00"] {
         type_line(&mut app, 'g', bad);
         assert_eq!(app.now(), et("09:35"), "{bad} moved the clock");
-        let m = app.message.clone().expect("an error");
+        let m = app.message().cloned().expect("an error");
         assert!(m.error, "{m:?}");
     }
     // Esc cancels; in UTC, typed times are UTC.
     press(&mut app, 'g');
     press(&mut app, '1');
     key(&mut app, KeyCode::Esc, KeyModifiers::NONE, Duration::ZERO);
-    assert!(app.prompt.is_none());
+    assert!(app.prompt().is_none());
     press(&mut app, 't');
     type_line(&mut app, 'g', "15:00");
     assert_eq!(app.now(), et("10:00"));
@@ -348,10 +351,10 @@ fn stepping_moves_by_prints_and_minutes() {
 #[test]
 fn focus_selection_enter_and_quit() {
     let mut app = app();
-    let mut seen = vec![app.focus];
+    let mut seen = vec![app.focus()];
     for _ in 0..5 {
         key(&mut app, KeyCode::Tab, KeyModifiers::NONE, Duration::ZERO);
-        seen.push(app.focus);
+        seen.push(app.focus());
     }
     assert_eq!(seen.first(), seen.last());
     assert_eq!(
@@ -367,45 +370,45 @@ fn focus_selection_enter_and_quit() {
         KeyModifiers::SHIFT,
         Duration::ZERO,
     );
-    assert_eq!(app.focus, Pane::Tape);
+    assert_eq!(app.focus(), Pane::Tape);
 
     // The chart starts on NQ; s charts another, with an optional comparison.
     assert!(
-        app.replay.store.instruments[app.selected]
+        app.replay().store.instruments[app.selected()]
             .symbol
             .starts_with("NQ")
     );
     type_line(&mut app, 's', "nvda aapl");
     assert_eq!(
-        (app.selected, app.compare),
+        (app.selected(), app.compare()),
         (sym(&app, "NVDA"), Some(sym(&app, "AAPL")))
     );
 
     // Enter on a headline seeks to it.
     type_line(&mut app, 'g', "12:00");
-    while app.focus != Pane::News {
+    while app.focus() != Pane::News {
         key(&mut app, KeyCode::Tab, KeyModifiers::NONE, Duration::ZERO);
     }
     press(&mut app, 'j');
     press(&mut app, 'j');
-    let h = app.news_selected.unwrap();
+    let h = app.news_selected().unwrap();
     key(&mut app, KeyCode::Enter, KeyModifiers::NONE, Duration::ZERO);
-    assert_eq!(app.now(), app.replay.store.headlines[h].ts);
+    assert_eq!(app.now(), app.replay().store.headlines[h].ts);
 
     press(&mut app, 'z');
     let top = lines(&render(&app, None, 120, 40));
     assert!(top[1].contains("Headlines") && !top.iter().any(|l| l.contains("Quote board")));
     press(&mut app, '?');
-    assert!(app.help);
+    assert!(app.help());
     key(&mut app, KeyCode::Esc, KeyModifiers::NONE, Duration::ZERO);
-    assert!(!app.help && app.zoom);
+    assert!(!app.help() && app.zoom());
 
     press(&mut app, 'Q');
-    let m = app.message.clone().unwrap();
+    let m = app.message().cloned().unwrap();
     assert_eq!(m.text, "Q does nothing here; ? lists every key");
-    assert_eq!(app.quit, None);
+    assert_eq!(app.exit_code(), None);
     press(&mut app, 'q');
-    assert_eq!(app.quit, Some(0));
+    assert_eq!(app.exit_code(), Some(0));
     let mut app2 = self::app();
     key(
         &mut app2,
@@ -413,14 +416,14 @@ fn focus_selection_enter_and_quit() {
         KeyModifiers::CONTROL,
         Duration::ZERO,
     );
-    assert_eq!(app2.quit, Some(130));
+    assert_eq!(app2.exit_code(), Some(130));
 }
 
 #[test]
 fn clicks_select_instruments_and_the_wheel_scrolls() {
     let mut app = app();
     type_line(&mut app, 'g', "11:00");
-    let screen = layout::screen(app.area, app.focus, app.zoom);
+    let screen = layout::screen(app.area(), app.focus(), app.zoom());
 
     let board = screen.rect(Pane::Board).unwrap();
     let buf = render(&app, None, 200, 50);
@@ -428,19 +431,22 @@ fn clicks_select_instruments_and_the_wheel_scrolls() {
         .find(|&y| lines(&buf)[y as usize][board.x as usize..].starts_with("│AMD "))
         .expect("AMD row");
     app.update(Action::Click(board.x + 3, y), Duration::ZERO);
-    assert_eq!(app.selected, sym(&app, "AMD"));
-    assert_eq!(app.focus, Pane::Board);
+    assert_eq!(app.selected(), sym(&app, "AMD"));
+    assert_eq!(app.focus(), Pane::Board);
 
     let heat = screen.rect(Pane::Heatmap).unwrap();
-    let tiles = heatmap::layout(&app, ratatui::widgets::Block::bordered().inner(heat));
+    let tiles = heatmap::layout(
+        &app.view(app.area()),
+        ratatui::widgets::Block::bordered().inner(heat),
+    );
     let tile = tiles
         .tiles
         .iter()
         .find(|t| t.instrument == sym(&app, "MSFT"))
         .unwrap();
     app.update(Action::Click(tile.rect.x, tile.rect.y), Duration::ZERO);
-    assert_eq!(app.selected, sym(&app, "MSFT"));
-    assert_eq!(app.focus, Pane::Heatmap);
+    assert_eq!(app.selected(), sym(&app, "MSFT"));
+    assert_eq!(app.focus(), Pane::Heatmap);
 
     let tape = screen.rect(Pane::Tape).unwrap();
     app.update(
@@ -451,8 +457,8 @@ fn clicks_select_instruments_and_the_wheel_scrolls() {
         },
         Duration::ZERO,
     );
-    assert_eq!(app.tape_scroll, 3);
-    assert!(app.tape_frozen.is_some(), "reading back holds the tape");
+    assert_eq!(app.tape_scroll(), 3);
+    assert!(app.tape_frozen().is_some(), "reading back holds the tape");
     let news = screen.rect(Pane::News).unwrap();
     app.update(
         Action::Scroll {
@@ -462,5 +468,5 @@ fn clicks_select_instruments_and_the_wheel_scrolls() {
         },
         Duration::ZERO,
     );
-    assert!(app.news_selected.is_some());
+    assert!(app.news_selected().is_some());
 }

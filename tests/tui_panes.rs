@@ -47,11 +47,13 @@ fn draw(w: u16, h: u16, f: impl FnOnce(&mut Buffer, Rect)) -> Buffer {
 }
 
 fn pane(app: &App, pane: Pane, w: u16, h: u16) -> Buffer {
-    draw(w, h, |buf, area| ui::render_pane(app, pane, area, buf))
+    draw(w, h, |buf, area| {
+        ui::render_pane(&app.view(area), pane, area, buf)
+    })
 }
 
 fn screen(app: &App, w: u16, h: u16) -> Buffer {
-    draw(w, h, |buf, area| ui::render(app, area, buf))
+    draw(w, h, |buf, area| ui::render(&app.view(area), area, buf))
 }
 
 fn rows(buf: &Buffer) -> Vec<String> {
@@ -122,7 +124,7 @@ fn header_shows_badge_clock_phase_play_state_and_speed() {
     }
     // Narrow: the clock and the badge survive, the title goes.
     let t = text(&draw(60, 1, |buf, area| {
-        tapedeck::tui::header::render(&app, area, buf)
+        tapedeck::tui::header::render(&app.view(area), area, buf)
     }));
     assert!(
         t.contains("RECONSTRUCTED") && t.contains("14:35:00 UTC"),
@@ -134,7 +136,7 @@ fn header_shows_badge_clock_phase_play_state_and_speed() {
 
 fn pane_header(app: &App) -> Buffer {
     draw(140, 1, |buf, area| {
-        tapedeck::tui::header::render(app, area, buf)
+        tapedeck::tui::header::render(&app.view(area), area, buf)
     })
 }
 
@@ -146,7 +148,7 @@ fn tape_colours_upticks_and_downticks_and_highlights_large_prints() {
     let t = text(&buf);
     assert!(t.contains("10:14:30.000 CHIP"), "{t}");
     let (mut ups, mut downs, mut larges) = (0, 0, 0);
-    for (row, p) in app.tape.iter().take(58).enumerate() {
+    for (row, p) in app.tape().iter().take(58).enumerate() {
         let y = row as u16 + 1;
         assert!(p.ts <= app.now(), "a print after the clock");
         let line = &rows(&buf)[y as usize];
@@ -172,7 +174,7 @@ fn tape_colours_upticks_and_downticks_and_highlights_large_prints() {
             assert!(line.contains("50.0k"));
             assert_eq!(
                 buf[(1, y)].bg,
-                app.theme.large_print.bg.unwrap(),
+                app.theme().large_print.bg.unwrap(),
                 "large print not highlighted"
             );
             larges += 1;
@@ -186,17 +188,17 @@ fn tape_colours_upticks_and_downticks_and_highlights_large_prints() {
     let t = text(&pane(&app, Pane::Tape, 44, 30));
     assert!(t.contains("FAB,NQ") && t.contains("≥100"), "{t}");
     assert!(!t.contains("CHIP") && t.contains(" FAB "), "{t}");
-    assert!(app.tape.iter().all(|p| p.size >= 100));
+    assert!(app.tape().iter().all(|p| p.size >= 100));
     app.update(Action::Freeze, Z);
-    let frozen = app.tape.clone();
+    let frozen = app.tape().to_vec();
     app.update(Action::MinuteForward, Z);
-    assert_eq!(app.tape, frozen);
+    assert_eq!(app.tape(), frozen);
     assert!(text(&pane(&app, Pane::Tape, 44, 5)).contains("FROZEN"));
     // Seeking back before the freeze never shows prints after the clock.
     app.update(Action::SeekTo(mon(9, 0)), Z);
-    assert!(app.tape.iter().all(|p| p.ts <= mon(9, 0)));
+    assert!(app.tape().iter().all(|p| p.ts <= mon(9, 0)));
     app.update(Action::Back, Z);
-    assert!(app.tape_frozen.is_none());
+    assert!(app.tape_frozen().is_none());
 }
 
 #[test]
@@ -218,10 +220,10 @@ fn heatmap_groups_sectors_and_colours_tiles_on_a_diverging_scale() {
         }
     }
     // Tiles sized by market value: CHIP (2T) gets more room than FAB (100B).
-    let heat = tapedeck::tui::heatmap::layout(&app, Rect::new(1, 1, 78, 18));
+    let heat = tapedeck::tui::heatmap::layout(&app.view(app.area()), Rect::new(1, 1, 78, 18));
     assert!(!heat.flow);
     let area = |sym: &str| {
-        let i = app.replay.store.symbol_index(sym).unwrap();
+        let i = app.replay().store.symbol_index(sym).unwrap();
         heat.tiles
             .iter()
             .find(|t| t.instrument == i)
@@ -241,7 +243,7 @@ fn heatmap_groups_sectors_and_colours_tiles_on_a_diverging_scale() {
     assert!(text(&pane(&app, Pane::Heatmap, 80, 20)).contains("vs today's open"));
     app.update(Action::Baseline, Z);
     app.update(Action::FocusNext, Z);
-    assert_eq!(app.focus, Pane::News);
+    assert_eq!(app.focus(), Pane::News);
     app.update(Action::Down, Z);
     app.update(Action::Down, Z);
     let t = text(&pane(&app, Pane::Heatmap, 80, 20));
@@ -276,7 +278,7 @@ fn news_shows_only_headlines_up_to_the_clock_newest_first() {
     // The 09:30 headline is important: its time is highlighted.
     assert_eq!(
         buf[(open.0 - 2 + 2, open.1 - 1)].fg,
-        app.theme.important.fg.unwrap()
+        app.theme().important.fg.unwrap()
     );
 
     // Crossing a headline by moving forward marks it new; jumping back unmarks it.
@@ -347,7 +349,7 @@ fn chart_draws_bars_up_to_the_clock_with_levels_and_markers() {
     let shaded = buf
         .content()
         .iter()
-        .filter(|c| c.bg == app.theme.shade.bg.unwrap())
+        .filter(|c| c.bg == app.theme().shade.bg.unwrap())
         .count();
     assert!(shaded > 0);
 
@@ -361,7 +363,7 @@ fn chart_draws_bars_up_to_the_clock_with_levels_and_markers() {
         "{t}"
     );
     type_in(&mut app, Action::Compare, "");
-    assert_eq!(app.compare, None);
+    assert_eq!(app.compare(), None);
     app.update(Action::ChartWindow, Z);
     assert!(text(&pane(&app, Pane::Chart, 90, 16)).contains("· 4h"));
 }
@@ -369,9 +371,9 @@ fn chart_draws_bars_up_to_the_clock_with_levels_and_markers() {
 #[test]
 fn chart_vwap_is_the_running_day_vwap_not_a_level() {
     let app = app_at(mon(15, 0));
-    let store = &app.replay.store;
-    let i = app.selected;
-    let (x0, _) = tapedeck::tui::chart::window(&app, &[i]);
+    let store = &app.replay().store;
+    let i = app.selected();
+    let (x0, _) = tapedeck::tui::chart::window(&app.view(app.area()), &[i]);
     let bars = tapedeck::tui::chart::bars(store, i, x0, app.now());
     let path = tapedeck::tui::chart::vwap_path(store, i, &bars, app.now(), usize::MAX);
     let info = &store.instruments[i];
@@ -393,7 +395,7 @@ fn chart_vwap_is_the_running_day_vwap_not_a_level() {
         let end = (start + MIN - 1).min(app.now());
         assert_eq!(store.snapshot(end, 0).instruments[i].vwap, Some(v));
     }
-    assert_eq!(path.last().map(|p| p.1), app.snap.instruments[i].vwap);
+    assert_eq!(path.last().map(|p| p.1), app.snap().instruments[i].vwap);
     let distinct: std::collections::BTreeSet<_> = path.iter().map(|p| p.1).collect();
     assert!(
         distinct.len() > 1,
@@ -402,7 +404,7 @@ fn chart_vwap_is_the_running_day_vwap_not_a_level() {
 
     // Drawn as a path: VWAP-coloured dots on more than one row of the plot.
     let buf = pane(&app, Pane::Chart, 90, 16);
-    let vwap_fg = app.theme.vwap.fg.unwrap();
+    let vwap_fg = app.theme().vwap.fg.unwrap();
     let vwap_rows: std::collections::BTreeSet<u16> = (1..buf.area.height - 1)
         .filter(|&y| {
             (0..buf.area.width).any(|x| {
@@ -424,7 +426,7 @@ fn status_line_and_help_come_from_the_keymap() {
     let mut app = app_at(mon(9, 35));
     let status = |app: &App| {
         text(&draw(150, 1, |buf, area| {
-            tapedeck::tui::status::render(app, area, buf)
+            tapedeck::tui::status::render(&app.view(area), area, buf)
         }))
     };
     let s = status(&app);
@@ -459,14 +461,16 @@ fn status_line_and_help_come_from_the_keymap() {
     assert!(s.contains("cannot read time"), "{s}");
     let (x, _) = find(
         &draw(150, 1, |buf, area| {
-            tapedeck::tui::status::render(&app, area, buf)
+            tapedeck::tui::status::render(&app.view(area), area, buf)
         }),
         "cannot",
     )
     .unwrap();
     assert!(reddish(
         draw(150, 1, |buf, area| tapedeck::tui::status::render(
-            &app, area, buf
+            &app.view(area),
+            area,
+            buf
         ))[(x, 0)]
             .fg
     ));
@@ -519,7 +523,7 @@ fn every_pane_survives_every_size() {
                     // Offset inside a bigger buffer: nothing may be written outside the area.
                     let mut buf = Buffer::empty(Rect::new(0, 0, 80, 20));
                     let area = Rect::new(5, 3, w, h).intersection(buf.area);
-                    ui::render_pane(&app, p, area, &mut buf);
+                    ui::render_pane(&app.view(area), p, area, &mut buf);
                     for (i, cell) in buf.content().iter().enumerate() {
                         let (x, y) = buf.pos_of(i);
                         if !area.contains((x, y).into()) {
@@ -536,13 +540,13 @@ fn every_pane_survives_every_size() {
     }
     for &(w, h) in &sizes {
         draw(w, h, |buf, area| {
-            tapedeck::tui::header::render(&app, area, buf)
+            tapedeck::tui::header::render(&app.view(area), area, buf)
         });
         draw(w, h, |buf, area| {
-            tapedeck::tui::status::render(&app, area, buf)
+            tapedeck::tui::status::render(&app.view(area), area, buf)
         });
         draw(w, h, |buf, area| {
-            tapedeck::tui::help::render(&app, area, buf)
+            tapedeck::tui::help::render(&app.view(area), area, buf)
         });
     }
 }
@@ -567,7 +571,7 @@ fn the_whole_screen_reflows_at_any_size_and_says_when_too_small() {
         }
     }
     app.update(Action::Zoom, Z);
-    assert!(!app.help && !app.zoom);
+    assert!(!app.help() && !app.zoom());
     let t = text(&screen(&app, 59, 20));
     assert!(
         t.contains("terminal too small (need 60×16, have 59×20)"),
@@ -621,7 +625,7 @@ fn screen_120x40() {
 #[test]
 fn screen_120x40_help_and_zoom() {
     let mut app = snapshot_app();
-    while app.focus != Pane::Chart {
+    while app.focus() != Pane::Chart {
         app.update(Action::FocusNext, Z);
     }
     app.update(Action::Zoom, Z);

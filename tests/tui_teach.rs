@@ -16,7 +16,7 @@ use tapedeck::engine::study::Window;
 use tapedeck::lesson::Lesson;
 use tapedeck::replay::{self, Replay};
 use tapedeck::time::{NANOS_PER_SEC, parse_user_time};
-use tapedeck::tui::app::{Action, App, Effect, Input, Pane};
+use tapedeck::tui::app::{Action, App, Effect, Input, Pane, Startup};
 use tapedeck::tui::export::buffer_lines;
 use tapedeck::tui::keymap::Keymap;
 use tapedeck::tui::theme::Theme;
@@ -52,21 +52,23 @@ fn press(app: &mut App, c: char, wall: Duration) {
     }
 }
 
-fn type_line(app: &mut App, opener: Action, text: &str) {
-    app.update(opener, Z);
+/// Opens a prompt, types `text` and submits it; returns the effects asked for.
+fn type_line(app: &mut App, opener: Action, text: &str) -> Vec<Effect> {
+    let mut effects = app.update(opener, Z).effects;
     // Prompts may start with the current value: clear it.
     for _ in 0..80 {
-        app.update(Action::Input(Input::Backspace), Z);
+        effects.extend(app.update(Action::Input(Input::Backspace), Z).effects);
     }
     for c in text.chars() {
-        app.update(Action::Input(Input::Char(c)), Z);
+        effects.extend(app.update(Action::Input(Input::Char(c)), Z).effects);
     }
-    app.update(Action::Input(Input::Submit), Z);
+    effects.extend(app.update(Action::Input(Input::Submit), Z).effects);
+    effects
 }
 
 fn screen(app: &App, w: u16, h: u16) -> Vec<String> {
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
-    ui::render(app, buf.area, &mut buf);
+    ui::render(&app.view(buf.area), buf.area, &mut buf);
     buffer_lines(&buf)
 }
 
@@ -85,8 +87,11 @@ fn auto_pause_stops_only_at_headlines_the_filter_accepts() {
     let mut app = app_on(bundled());
     app.update(Action::SeekTo(et("04:00")), Z);
     type_line(&mut app, Action::PauseFilter, "3");
-    assert!(app.auto_pause, "setting a filter turns auto-pause on");
-    let m = app.message.clone().unwrap();
+    assert!(
+        app.playback().auto_pause(),
+        "setting a filter turns auto-pause on"
+    );
+    let m = app.message().cloned().unwrap();
     assert!(m.text.contains("importance ≥ 3"), "{m:?}");
     app.update(Action::SeekTo(et("04:00")), Z);
     for _ in 0..6 {
@@ -119,7 +124,7 @@ fn auto_pause_stops_only_at_headlines_the_filter_accepts() {
 
     // Bad filters say what is wrong and change nothing.
     type_line(&mut app, Action::PauseFilter, "chipz");
-    let m = app.message.clone().unwrap();
+    let m = app.message().cloned().unwrap();
     assert!(
         m.error
             && m.text.contains("no headline has the tag \"chipz\"")
@@ -128,13 +133,12 @@ fn auto_pause_stops_only_at_headlines_the_filter_accepts() {
     );
     type_line(&mut app, Action::PauseFilter, "7");
     assert!(
-        app.message
-            .clone()
+        app.message()
             .unwrap()
             .text
             .contains("importance runs from 1 to 3")
     );
-    assert_eq!(app.pause_filter.tags, ["chips"]);
+    assert_eq!(app.playback().filter().tags, ["chips"]);
 }
 
 #[test]
@@ -142,20 +146,20 @@ fn run_to_next_plays_at_top_speed_and_stops_exactly_on_the_headline() {
     let store = &bundled().store;
     let mut app = app_on(bundled());
     app.update(Action::SeekTo(et("04:00")), Z);
-    assert_eq!(app.clock.speed(), 60.0);
+    assert_eq!(app.speed(), 60.0);
     press(&mut app, 'N', Z);
     assert!(app.playing());
-    assert_eq!(app.clock.speed(), 3600.0);
+    assert_eq!(app.speed(), 3600.0);
     // A single late frame overshoots by hours: the clock still stops on the headline.
     app.update(Action::Tick, Duration::from_secs(3600));
     let h18 = headline("h18");
     assert_eq!(app.now(), store.headlines[h18].ts);
     assert!(!app.playing());
-    assert_eq!(app.clock.speed(), 60.0, "speed restored");
-    assert_eq!(app.news_selected, Some(h18));
-    assert!(app.message.clone().unwrap().text.contains("04:06:00"));
+    assert_eq!(app.speed(), 60.0, "speed restored");
+    assert_eq!(app.news_selected(), Some(h18));
+    assert!(app.message().cloned().unwrap().text.contains("04:06:00"));
     // The headline is in the feed: nothing after the clock, everything up to it.
-    assert!(app.snap.headlines_seen > h18);
+    assert!(app.snap().headlines_seen > h18);
 
     // With a filter: the next AI-power headline, skipping everything else.
     type_line(&mut app, Action::PauseFilter, "power");
@@ -166,7 +170,7 @@ fn run_to_next_plays_at_top_speed_and_stops_exactly_on_the_headline() {
     app.update(Action::Tick, wall + Duration::from_secs(3600));
     assert_eq!(app.now(), store.headlines[headline("h26")].ts);
     // Auto-pause (on with the filter) does not talk over the arrival.
-    let m = app.message.clone().unwrap().text;
+    let m = app.message().cloned().unwrap().text;
     assert!(m.starts_with("at 06:56:00"), "{m}");
 
     // Space stops a run part-way and puts the speed back.
@@ -174,20 +178,14 @@ fn run_to_next_plays_at_top_speed_and_stops_exactly_on_the_headline() {
     press(&mut app, 'N', wall);
     app.update(Action::Tick, wall + Duration::from_millis(100));
     press(&mut app, ' ', wall + Duration::from_millis(100));
-    assert!(!app.playing() && app.run_to.is_none());
-    assert_eq!(app.clock.speed(), 60.0);
+    assert!(!app.playing() && app.playback().run_to().is_none());
+    assert_eq!(app.speed(), 60.0);
 
     // Nothing left: said so.
     app.update(Action::SeekTo(store.end), wall);
     press(&mut app, 'N', wall);
     assert!(!app.playing());
-    assert!(
-        app.message
-            .clone()
-            .unwrap()
-            .text
-            .contains("no later headline")
-    );
+    assert!(app.message().unwrap().text.contains("no later headline"));
 }
 
 fn fixture_lesson(dir: &Path) -> PathBuf {
@@ -215,12 +213,18 @@ fn a_lesson_runs_stop_by_stop_with_the_advance_key() {
     let lesson = Lesson::load(&fixture_lesson(dir.path()), r).unwrap();
     let mut app = app_on(r);
     let mut wall = Duration::from_secs(1);
-    app.start_lesson(lesson, wall);
+    app.update(
+        Startup {
+            lesson: Some(lesson),
+            ..Startup::default()
+        },
+        wall,
+    );
     // Seeked to 20:00, now playing to 21:00 at 3600×.
     assert!(app.playing());
-    assert_eq!(app.clock.speed(), 3600.0);
-    assert_eq!(app.selected, 5);
-    let status = tapedeck::tui::lesson::status_text(&app).unwrap();
+    assert_eq!(app.speed(), 3600.0);
+    assert_eq!(app.selected(), 5);
+    let status = tapedeck::tui::lesson::status_text(&app.view(app.area())).unwrap();
     assert_eq!(status, "lesson 1/2 — playing to 21:00:00 (. skips ahead)");
     wall += Duration::from_secs(2);
     app.update(Action::Tick, wall);
@@ -230,7 +234,7 @@ fn a_lesson_runs_stop_by_stop_with_the_advance_key() {
         "stopped at the stop's time"
     );
     assert!(!app.playing());
-    assert_eq!(app.news_selected, Some(1));
+    assert_eq!(app.news_selected(), Some(1));
     let text = screen(&app, 120, 35).join("\n");
     assert!(text.contains("Where are futures?"), "{text}");
     assert!(
@@ -255,7 +259,7 @@ fn a_lesson_runs_stop_by_stop_with_the_advance_key() {
     // Next: plays to 14:54 and shows the study; '.' while playing skips ahead.
     press(&mut app, '.', wall);
     assert!(app.playing());
-    assert!(app.study && app.focus == Pane::Study);
+    assert!(app.study() && app.focus() == Pane::Study);
     press(&mut app, '.', wall);
     assert_eq!(app.now(), tui_fixture::mon(14, 54));
     assert!(!app.playing());
@@ -268,16 +272,10 @@ fn a_lesson_runs_stop_by_stop_with_the_advance_key() {
     assert!(money.starts_with("-$"));
     assert!(screen(&app, 120, 35).join("\n").contains(&money));
     press(&mut app, '.', wall);
-    assert!(app.lesson.as_ref().unwrap().finished);
-    assert!(
-        app.message
-            .clone()
-            .unwrap()
-            .text
-            .contains("end of the lesson")
-    );
+    assert!(app.lesson().as_ref().unwrap().finished);
+    assert!(app.message().unwrap().text.contains("end of the lesson"));
     // In presenter mode the same stop shows in its own box, large.
-    app.set_presenter(true);
+    app.update(Action::Presenter, Duration::ZERO);
     assert!(
         !screen(&app, 120, 35)
             .join("\n")
@@ -292,7 +290,13 @@ fn the_back_key_returns_to_the_previous_stop_as_it_was() {
     let lesson = Lesson::load(&fixture_lesson(dir.path()), r).unwrap();
     let mut app = app_on(r);
     let wall = Duration::from_secs(1);
-    app.start_lesson(lesson, wall);
+    app.update(
+        Startup {
+            lesson: Some(lesson),
+            ..Startup::default()
+        },
+        wall,
+    );
     // To stop 2 the usual way: skip to 21:00, reveal, go on, skip to 14:54.
     for _ in 0..4 {
         press(&mut app, '.', wall);
@@ -300,15 +304,15 @@ fn the_back_key_returns_to_the_previous_stop_as_it_was() {
     assert_eq!(app.now(), tui_fixture::mon(14, 54));
     let text = screen(&app, 120, 35).join("\n");
     assert!(text.contains("What did CHIP lose?"), "{text}");
-    assert!(app.study && app.selected == 0);
+    assert!(app.study() && app.selected() == 0);
 
     // An unanswered question goes back to the one before, with its time and selection.
     press(&mut app, ',', wall);
     assert_eq!(app.now(), tui_fixture::mon(-3, 0));
     assert!(!app.playing(), "rewinding jumps, it does not play");
-    assert_eq!(app.selected, 5, "NQ selected again");
-    assert_eq!(app.clock.speed(), 3600.0);
-    assert_eq!(app.news_selected, Some(1));
+    assert_eq!(app.selected(), 5, "NQ selected again");
+    assert_eq!(app.speed(), 3600.0);
+    assert_eq!(app.news_selected(), Some(1));
     let text = screen(&app, 120, 35).join("\n");
     assert!(
         text.contains("Where are futures?") && text.contains("lesson 1/2 — press . to reveal"),
@@ -333,7 +337,7 @@ fn the_back_key_returns_to_the_previous_stop_as_it_was() {
     press(&mut app, ',', wall);
     assert!(app.playing());
     assert_eq!(
-        tapedeck::tui::lesson::status_text(&app).unwrap(),
+        tapedeck::tui::lesson::status_text(&app.view(app.area())).unwrap(),
         "lesson 1/2 — playing to 21:00:00 (. skips ahead)"
     );
 
@@ -341,9 +345,9 @@ fn the_back_key_returns_to_the_previous_stop_as_it_was() {
     for _ in 0..6 {
         press(&mut app, '.', wall);
     }
-    assert!(app.lesson.as_ref().unwrap().finished);
+    assert!(app.lesson().as_ref().unwrap().finished);
     press(&mut app, ',', wall);
-    assert!(!app.lesson.as_ref().unwrap().finished);
+    assert!(!app.lesson().as_ref().unwrap().finished);
     assert_eq!(app.now(), tui_fixture::mon(14, 54));
     let text = screen(&app, 120, 35).join("\n");
     assert!(
@@ -357,26 +361,31 @@ fn notes_are_added_listed_jumped_to_and_saved_as_plain_json() {
     let r = tui_fixture::replay();
     let mut app = app_on(r);
     app.update(Action::SeekTo(tui_fixture::mon(9, 30)), Z);
-    type_line(&mut app, Action::Note, "the open: CHIP gaps down");
+    let mut effects = type_line(&mut app, Action::Note, "the open: CHIP gaps down");
     app.update(Action::SeekTo(tui_fixture::mon(6, 56)), Z);
-    type_line(&mut app, Action::Note, "premarket\u{1b}[31m slide");
-    assert_eq!(app.take_effects(), [Effect::SaveNotes, Effect::SaveNotes]);
-    assert_eq!(app.notes.len(), 2);
+    effects.extend(type_line(
+        &mut app,
+        Action::Note,
+        "premarket\u{1b}[31m slide",
+    ));
+    assert_eq!(effects, [Effect::SaveNotes, Effect::SaveNotes]);
+    assert_eq!(app.notes().len(), 2);
     assert_eq!(
-        app.notes[0].ts,
+        app.notes()[0].ts,
         tui_fixture::mon(6, 56),
         "kept in time order"
     );
     assert_eq!(
-        app.notes[0].text, "premarket[31m slide",
+        app.notes()[0].text,
+        "premarket[31m slide",
         "ESC never gets in"
     );
 
     // The list: select the 09:30 note and jump to it.
     app.update(Action::SeekTo(tui_fixture::mon(16, 0)), Z);
     press(&mut app, 'L', Z);
-    assert!(app.notes_open);
-    assert_eq!(app.notes_selected, 1, "the latest note before the clock");
+    assert!(app.notes_open());
+    assert_eq!(app.notes_selected(), 1, "the latest note before the clock");
     let text = screen(&app, 120, 35).join("\n");
     assert!(
         text.contains("Notes (2)") && text.contains("09:30:00") && text.contains("CHIP gaps down"),
@@ -384,26 +393,26 @@ fn notes_are_added_listed_jumped_to_and_saved_as_plain_json() {
     );
     app.update(Action::Activate, Z);
     assert_eq!(app.now(), tui_fixture::mon(9, 30));
-    assert!(!app.notes_open);
+    assert!(!app.notes_open());
 
     // Saved to a file and read back the same.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sub").join("notes.json");
-    let written = notes::save(r, &app.notes, Some(&file)).unwrap();
+    let written = notes::save(r, app.notes(), Some(&file)).unwrap();
     assert_eq!(written, file);
     let text = std::fs::read_to_string(&file).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["replay"], "tui-fixture");
     assert_eq!(v["notes"][1]["at"], "2025-01-27T09:30:00-05:00");
-    assert_eq!(notes::parse(&text, &file).unwrap(), app.notes);
+    assert_eq!(notes::parse(&text, &file).unwrap(), app.notes());
     // Deleting from the list saves again.
     press(&mut app, 'L', Z);
     let del = app
         .key_action(KeyEvent::new(KeyCode::Delete, KeyModifiers::NONE))
         .unwrap();
-    app.update(del, Z);
-    assert_eq!(app.notes.len(), 1);
-    assert_eq!(app.take_effects(), [Effect::SaveNotes]);
+    let effects = app.update(del, Z).effects;
+    assert_eq!(app.notes().len(), 1);
+    assert_eq!(effects, [Effect::SaveNotes]);
     // A damaged file names itself and the note.
     let e = notes::parse(
         "{\"notes\": [\n {\"at\": \"yesterday\", \"text\": \"x\"}]}",
@@ -437,11 +446,11 @@ fn the_study_pane_shows_the_engines_numbers() {
     let mut app = app_on(r);
     app.update(Action::SeekTo(et("16:30")), Z);
     let h29 = headline("h29");
-    app.news_selected = Some(h29);
+    app.update(Action::SelectHeadline(h29), Duration::ZERO);
     press(&mut app, 'S', Z);
-    assert!(app.study && app.focus == Pane::Study);
+    assert!(app.study() && app.focus() == Pane::Study);
     let mut buf = Buffer::empty(Rect::new(0, 0, 120, 60));
-    ui::render_pane(&app, Pane::Study, buf.area, &mut buf);
+    ui::render_pane(&app.view(buf.area), Pane::Study, buf.area, &mut buf);
     let lines = buffer_lines(&buf);
     assert!(lines[0].contains("h29 09:30:00"), "{}", lines[0]);
     for sym in ["NVDA", "AAPL", "VST", "QQQ"] {
@@ -481,17 +490,17 @@ fn the_study_pane_shows_the_engines_numbers() {
         Action::SeekTo(store.headlines[h29].ts + 10 * 60 * NANOS_PER_SEC),
         Z,
     );
-    app.news_selected = Some(h29);
+    app.update(Action::SelectHeadline(h29), Duration::ZERO);
     let mut buf = Buffer::empty(Rect::new(0, 0, 120, 60));
-    ui::render_pane(&app, Pane::Study, buf.area, &mut buf);
+    ui::render_pane(&app.view(buf.area), Pane::Study, buf.area, &mut buf);
     let cells = study_row(&buffer_lines(&buf), "NVDA");
     assert!(cells[1].starts_with(['+', '-']) && cells[2].starts_with(['+', '-']));
     assert_eq!(&cells[3..], ["…", "…", "…"]);
     let h46 = headline("h46");
     app.update(Action::SeekTo(store.end), Z);
-    app.news_selected = Some(h46);
+    app.update(Action::SelectHeadline(h46), Z);
     let mut buf = Buffer::empty(Rect::new(0, 0, 120, 60));
-    ui::render_pane(&app, Pane::Study, buf.area, &mut buf);
+    ui::render_pane(&app.view(buf.area), Pane::Study, buf.area, &mut buf);
     let cells = study_row(&buffer_lines(&buf), "NQH25");
     assert!(cells.contains(&"n/a (past data)".to_string()), "{cells:?}");
 }
@@ -510,7 +519,7 @@ fn the_counters_strip_shows_market_value_lost_and_presenter_mode_shows_it_large(
     assert!(strip.contains("NVDA -$592.3B"), "{strip}");
 
     press(&mut app, 'P', Z);
-    assert!(app.presenter);
+    assert!(app.presenter());
     let text = screen(&app, 120, 35).join("\n");
     assert!(text.contains("Market value since prior close"), "{text}");
     assert!(text.contains("NVDA  -$592.3B"), "{text}");
@@ -525,16 +534,16 @@ fn the_counters_strip_shows_market_value_lost_and_presenter_mode_shows_it_large(
     );
     assert!(text.contains("Latest headline"), "{text}");
     // The high-contrast theme is in use while presenting.
-    assert_eq!(app.theme, Theme::high_contrast());
+    assert_eq!(*app.theme(), Theme::high_contrast());
     press(&mut app, 'P', Z);
-    assert_eq!(app.theme, Theme::colored());
+    assert_eq!(*app.theme(), Theme::colored());
 }
 
 #[test]
 fn presenter_mode_renders_at_any_size() {
     let mut app = app_on(bundled());
     app.update(Action::SeekTo(et("14:55")), Z);
-    app.set_presenter(true);
+    app.update(Action::Presenter, Duration::ZERO);
     for (w, h) in [
         (120, 35),
         (1, 1),
@@ -549,7 +558,7 @@ fn presenter_mode_renders_at_any_size() {
     ] {
         let mut buf = Buffer::empty(Rect::new(0, 0, 320, 90));
         let area = Rect::new(3, 2, w, h);
-        presenter::render(&app, area, &mut buf);
+        presenter::render(&app.view(area), area, &mut buf);
         for (i, c) in buf.content().iter().enumerate() {
             let (x, y) = buf.pos_of(i);
             if !area.contains((x, y).into()) {

@@ -1,29 +1,39 @@
-//! The app's state and the one way it changes: [`App::update`] with an [`Action`]. Wall time
-//! is passed in; nothing here reads a clock, touches the terminal or does other I/O, so every
-//! behaviour can be driven headlessly in tests.
+//! The app's state and the one way it changes: [`App::update`] with a [`Msg`] (a key's
+//! [`Action`], the start-up settings, or the outcome of an effect). Wall time is passed in;
+//! nothing here reads a clock, touches the terminal or does other I/O — `update` returns the
+//! [`Effect`]s for the event loop to carry out — so every behaviour can be driven headlessly.
+//! The clock belongs to [`Playback`]; what a frame shows is built by [`App::view`].
 
-use std::cell::RefCell;
-use std::path::PathBuf;
+mod lesson_steps;
+mod prompt;
+mod view;
+
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 
-use crate::engine::clock::MAX_SPEED;
-use crate::engine::{Headline, Print, ReplayClock, Snapshot};
+use crate::engine::{Print, Snapshot, Store};
 use crate::lesson::Lesson;
-use crate::price::SCALE;
 use crate::replay::Replay;
-use crate::time::{NANOS_PER_MIN, NANOS_PER_SEC, UnixNanos, clock_seconds, parse_user_time};
+use crate::time::{NANOS_PER_MIN, NANOS_PER_SEC, UnixNanos, clock_seconds};
 
+pub use super::action::{Action, Input};
+pub use super::filter::HeadlineFilter;
+use super::hit::{self, Item};
 use super::keymap::{Key, Keymap};
 use super::lesson::LessonRun;
+pub use super::model::{
+    Baseline, ChartStyle, ChartWindow, Message, Move, Pane, Prompt, PromptKind, SortKey,
+};
 use super::notes::Note;
+pub use super::playback::{Playback, RunTo};
 use super::study::StudyTable;
 use super::theme::Theme;
-use super::{board, heatmap, layout, news};
+use super::view::keys_text;
 
 /// How far before a headline `n`/`p` land.
 pub const HEADLINE_LEAD: i64 = 5 * NANOS_PER_SEC;
@@ -34,393 +44,133 @@ pub const MIN_SIZES: [u32; 6] = [0, 100, 500, 1_000, 5_000, 10_000];
 /// Prints fetched for the tape beyond its scroll offset (more than any screen shows).
 const TAPE_FETCH: usize = 256;
 const MAX_TAPE_SCROLL: usize = 5_000;
-const MAX_INPUT: usize = 64;
-/// Notes may be longer than a symbol list or a time.
-const MAX_NOTE: usize = 240;
 const SPEED_AT_START: f64 = 60.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Heatmap,
-    News,
-    Board,
-    Chart,
-    Tape,
-    /// The reaction study of the headline in focus (shown with `S`, not in [`Pane::ALL`]).
-    Study,
-}
-
-impl Pane {
-    /// Focus order.
-    pub const ALL: [Pane; 5] = [
-        Pane::Heatmap,
-        Pane::News,
-        Pane::Board,
-        Pane::Chart,
-        Pane::Tape,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Heatmap => "Heatmap",
-            Pane::News => "Headlines",
-            Pane::Board => "Quote board",
-            Pane::Chart => "Chart",
-            Pane::Tape => "Tape",
-            Pane::Study => "Reaction study",
-        }
-    }
-}
-
-/// What heatmap moves are measured from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Baseline {
-    PriorClose,
-    Open,
-    Headline,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    /// The replay's own order (grouped by sector).
-    Replay,
-    Change,
-    MarketValue,
-    Volume,
-    Symbol,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChartStyle {
-    Line,
-    Candles,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChartWindow {
-    Day,
-    Hours4,
-    Hour1,
-}
-
-impl ChartWindow {
-    pub fn label(self) -> &'static str {
-        match self {
-            ChartWindow::Day => "day",
-            ChartWindow::Hours4 => "4h",
-            ChartWindow::Hour1 => "1h",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PromptKind {
-    GoTo,
-    Filter,
-    Chart,
-    Compare,
-    PauseFilter,
-    Note,
-}
-
-impl PromptKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            PromptKind::GoTo => "go to",
-            PromptKind::Filter => "tape symbols",
-            PromptKind::Chart => "chart",
-            PromptKind::Compare => "compare with",
-            PromptKind::PauseFilter => "pause at",
-            PromptKind::Note => "note",
-        }
-    }
-
-    pub fn hint(self) -> &'static str {
-        match self {
-            PromptKind::GoTo => "HH:MM[:SS], open, close, premarket, start, end",
-            PromptKind::Filter => "symbols separated by spaces; empty shows all",
-            PromptKind::Chart => "a symbol, or two to compare (NVDA AAPL)",
-            PromptKind::Compare => "a symbol; empty turns comparison off",
-            PromptKind::PauseFilter => {
-                "min importance 1-3 and/or tags (2 chips futures); empty: every headline"
-            }
-            PromptKind::Note => "what to remember about this moment",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub text: String,
-    pub error: bool,
-}
-
-/// Editing the input line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    Char(char),
-    Backspace,
-    Submit,
-    Cancel,
-}
-
-/// Everything that can change the app. Unit variants are bindable to keys (see keymap.rs);
-/// the rest come from the event loop.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Action {
-    PlayPause,
-    Faster,
-    Slower,
-    AutoPause,
-    StepForward,
-    StepBack,
-    MinuteForward,
-    MinuteBack,
-    NextHeadline,
-    PrevHeadline,
-    GoTo,
-    Start,
-    End,
-    FocusNext,
-    FocusPrev,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Activate,
-    Zoom,
-    Filter,
-    MinSize,
-    Freeze,
-    Sort,
-    SortReverse,
-    ChartSymbol,
-    Compare,
-    ChartStyle,
-    ChartWindow,
-    Baseline,
-    Zone,
-    Help,
-    Back,
-    Quit,
-    LessonNext,
-    LessonBack,
-    RunToNext,
-    PauseFilter,
-    Presenter,
-    Study,
-    Note,
-    Notes,
-    Export,
-    /// Remove the note selected in the notes list (Delete or Backspace there).
-    DeleteNote,
-    /// Wall time passed (the frame tick while playing).
-    Tick,
-    Resize(u16, u16),
-    Click(u16, u16),
-    Scroll {
-        x: u16,
-        y: u16,
-        down: bool,
-    },
-    Input(Input),
-    /// A key with no binding: the status line says so and points at the help.
-    Unbound(Key),
-    /// Jump to a replay time (benchmarks, tests, scripted demos).
-    SeekTo(UnixNanos),
-    /// Leave with this exit code (Ctrl+C, SIGTERM, SIGHUP).
-    Exit(i32),
-}
-
-/// Which headlines auto-pause and run-to-next stop at: at least this important and, when
-/// tags are given, carrying at least one of them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HeadlineFilter {
-    pub min_importance: u8,
-    pub tags: Vec<String>,
-}
-
-impl HeadlineFilter {
-    /// Reads `2`, `3 chips`, `futures europe`, or nothing (every headline). Tags must occur in
-    /// the replay's headlines.
-    pub fn parse(text: &str, headlines: &[Headline]) -> Result<HeadlineFilter, String> {
-        let mut f = HeadlineFilter::default();
-        for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
-            if let Ok(n) = word.parse::<u8>() {
-                if !(1..=3).contains(&n) {
-                    return Err(format!("importance runs from 1 to 3, not {n}"));
-                }
-                f.min_importance = n;
-                continue;
-            }
-            let tag = word.to_ascii_lowercase();
-            if !headlines
-                .iter()
-                .any(|h| h.tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)))
-            {
-                let mut known: Vec<&str> = headlines
-                    .iter()
-                    .flat_map(|h| h.tags.iter().map(String::as_str))
-                    .collect();
-                known.sort_unstable();
-                known.dedup();
-                return Err(format!(
-                    "no headline has the tag {:?} (tags: {})",
-                    crate::text::sanitize(word),
-                    known.join(" ")
-                ));
-            }
-            if !f.tags.contains(&tag) {
-                f.tags.push(tag);
-            }
-        }
-        Ok(f)
-    }
-
-    pub fn matches(&self, h: &Headline) -> bool {
-        h.importance >= self.min_importance
-            && (self.tags.is_empty()
-                || h.tags
-                    .iter()
-                    .any(|t| self.tags.iter().any(|w| t.eq_ignore_ascii_case(w))))
-    }
-
-    pub fn is_all(&self) -> bool {
-        self.min_importance <= 1 && self.tags.is_empty()
-    }
-
-    /// `every headline`, `importance ≥ 2`, `importance ≥ 2 tagged chips or futures`.
-    pub fn label(&self) -> String {
-        let mut parts = Vec::new();
-        if self.min_importance > 1 {
-            parts.push(format!("importance ≥ {}", self.min_importance));
-        }
-        if !self.tags.is_empty() {
-            parts.push(format!("tagged {}", self.tags.join(" or ")));
-        }
-        if parts.is_empty() {
-            "every headline".into()
-        } else {
-            parts.join(" ")
-        }
-    }
-
-    /// The filter as typed (what the prompt starts with).
-    pub fn text(&self) -> String {
-        let mut words = Vec::new();
-        if self.min_importance > 1 {
-            words.push(self.min_importance.to_string());
-        }
-        words.extend(self.tags.iter().cloned());
-        words.join(" ")
-    }
-}
-
-/// Run-to-next in progress: the headline to stop at and the speed to return to.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunTo {
-    pub headline: usize,
-    pub speed: f64,
-}
-
-/// Input and output the event loop does for the app (`update` itself does none).
+/// Input and output the event loop does for the app (`update` itself does none); the outcome
+/// comes back as a [`Msg`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
     SaveNotes,
     Export,
 }
 
-/// A move of one instrument against the heatmap's baseline.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Move {
-    pub pct: Option<f64>,
-    /// Shares × price change, where shares are known.
-    pub market_value: Option<f64>,
-    /// Shares × baseline price, where shares are known (the weight in a sector's move).
-    pub base_value: Option<f64>,
+/// Settings the app starts with, read before the screen changes (so their errors print
+/// plainly) and applied as the first message.
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    pub lesson: Option<Lesson>,
+    pub presenter: bool,
+    /// Turns auto-pause on with this filter.
+    pub pause_filter: Option<HeadlineFilter>,
+    /// Notes read from this file.
+    pub notes: Option<(PathBuf, Vec<Note>)>,
+}
+
+/// Everything `update` takes.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Action(Action),
+    Start(Box<Startup>),
+    /// The notes were written (to this file), or why not.
+    NotesSaved(Result<PathBuf, String>),
+    /// The export wrote these files into `dir`, or why not.
+    Exported {
+        dir: PathBuf,
+        result: Result<Vec<PathBuf>, String>,
+    },
+}
+
+impl From<Action> for Msg {
+    fn from(a: Action) -> Msg {
+        Msg::Action(a)
+    }
+}
+
+impl From<Startup> for Msg {
+    fn from(s: Startup) -> Msg {
+        Msg::Start(Box::new(s))
+    }
+}
+
+/// What one update asks of the event loop.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    /// Something visible changed: the screen needs drawing.
+    pub redraw: bool,
 }
 
 pub struct App<'r> {
-    pub replay: &'r Replay,
-    pub keymap: Keymap,
-    pub theme: Theme,
-    pub title: String,
-    pub clock: ReplayClock,
-    /// The market at the clock's time; every pane draws from it.
-    pub snap: Snapshot,
-    /// Tape rows (filtered), newest first, at [`App::tape_time`].
-    pub tape: Vec<Print>,
-    tape_cursors: Vec<usize>,
-    pub focus: Pane,
-    pub zoom: bool,
-    pub help: bool,
-    pub help_scroll: u16,
-    pub prompt: Option<Prompt>,
-    pub message: Option<Message>,
-    /// The instrument selected on the board and heatmap, and shown in the chart.
-    pub selected: usize,
-    pub compare: Option<usize>,
-    pub chart_style: ChartStyle,
-    pub chart_window: ChartWindow,
-    pub baseline: Baseline,
-    pub sort: SortKey,
-    pub sort_reverse: bool,
-    /// Symbols the tape shows (empty: all).
-    pub tape_filter: Vec<usize>,
-    pub min_size: u32,
-    /// Replay time the tape is frozen at.
-    pub tape_frozen: Option<UnixNanos>,
-    pub tape_scroll: usize,
-    /// Selected headline (index into the store's headlines).
-    pub news_selected: Option<usize>,
-    pub auto_pause: bool,
-    pub utc: bool,
-    /// The terminal area, for mouse hit-testing.
-    pub area: Rect,
-    /// Headlines marked new, with the played time at which they arrived.
-    pub fresh: Vec<(usize, Duration)>,
-    /// Wall time spent playing: new marks fade by it, so they stay while paused.
-    pub played: Duration,
-    last_wall: Duration,
-    /// Per instrument: prints at least this large are highlighted.
-    pub large_print: Vec<u32>,
-    /// Per instrument: heatmap tile weight (market value, or the median where unknown).
-    pub tile_weight: Vec<f64>,
-    pub quit: Option<i32>,
-    /// Something visible changed since the last draw.
-    pub dirty: bool,
-    /// Presenter layout: big clock, counters, sector tiles, the prompt in large type.
-    pub presenter: bool,
+    replay: &'r Replay,
+    keymap: Keymap,
+    theme: Theme,
     /// The theme not in use (the high-contrast one outside presenter mode, and back).
     alt_theme: Theme,
+    title: String,
+    playback: Playback,
+    /// The market at the clock's time; every pane draws from it.
+    snap: Snapshot,
+    /// Tape rows (filtered), newest first, at the tape's time.
+    tape: Vec<Print>,
+    tape_cursors: Vec<usize>,
+    focus: Pane,
+    zoom: bool,
+    help: bool,
+    help_scroll: u16,
+    prompt: Option<Prompt>,
+    message: Option<Message>,
+    /// The instrument selected on the board and heatmap, and shown in the chart.
+    selected: usize,
+    compare: Option<usize>,
+    chart_style: ChartStyle,
+    chart_window: ChartWindow,
+    baseline: Baseline,
+    sort: SortKey,
+    sort_reverse: bool,
+    /// Symbols the tape shows (empty: all).
+    tape_filter: Vec<usize>,
+    min_size: u32,
+    /// Replay time the tape is frozen at.
+    tape_frozen: Option<UnixNanos>,
+    tape_scroll: usize,
+    /// Selected headline (index into the store's headlines).
+    news_selected: Option<usize>,
+    utc: bool,
+    /// The terminal area, for mouse hit-testing.
+    area: Rect,
+    /// Headlines marked new, with the played time at which they arrived.
+    fresh: Vec<(usize, Duration)>,
+    /// Wall time spent playing: new marks fade by it, so they stay while paused.
+    played: Duration,
+    last_wall: Duration,
+    /// Per instrument: prints at least this large are highlighted.
+    large_print: Vec<u32>,
+    /// Per instrument: heatmap tile weight (market value, or the median where unknown).
+    tile_weight: Vec<f64>,
+    has_bars: bool,
+    quit: Option<i32>,
+    /// Presenter layout: big clock, counters, sector tiles, the prompt in large type.
+    presenter: bool,
     /// The reaction study replaces the bottom row.
-    pub study: bool,
-    pub study_scroll: usize,
-    study_cache: RefCell<Option<Rc<StudyTable>>>,
-    pub pause_filter: HeadlineFilter,
-    pub run_to: Option<RunTo>,
-    pub lesson: Option<LessonRun>,
-    pub notes: Vec<Note>,
+    study: bool,
+    study_scroll: usize,
+    /// The study of the headline in focus, computed when it changes while the study is shown.
+    study_table: Option<Rc<StudyTable>>,
+    lesson: Option<LessonRun>,
+    notes: Vec<Note>,
     /// Where notes were loaded from or last saved to.
-    pub notes_path: Option<PathBuf>,
-    pub notes_open: bool,
-    pub notes_selected: usize,
-    /// Work for the event loop, taken with [`App::take_effects`].
-    pub effects: Vec<Effect>,
+    notes_path: Option<PathBuf>,
+    notes_open: bool,
+    notes_selected: usize,
+    /// This update's outcome, handed back by `update`.
+    effects: Vec<Effect>,
+    redraw: bool,
 }
 
 impl<'r> App<'r> {
     /// A paused app at the start of the replay.
     pub fn new(replay: &'r Replay, keymap: Keymap, theme: Theme) -> App<'r> {
         let store = &replay.store;
-        let mut clock = ReplayClock::new(store.start, store.end, store.start);
-        clock.set_speed(Duration::ZERO, &store.gaps, SPEED_AT_START);
         let selected = store
             .instruments
             .iter()
@@ -435,9 +185,14 @@ impl<'r> App<'r> {
         let mut app = App {
             replay,
             keymap,
+            alt_theme: if theme.color {
+                Theme::high_contrast()
+            } else {
+                Theme::mono()
+            },
             theme,
             title: replay.title(),
-            clock,
+            playback: Playback::new(store, SPEED_AT_START),
             snap: Snapshot::default(),
             tape: Vec::with_capacity(TAPE_FETCH),
             tape_cursors: Vec::new(),
@@ -462,36 +217,33 @@ impl<'r> App<'r> {
             tape_frozen: None,
             tape_scroll: 0,
             news_selected: None,
-            auto_pause: false,
             utc: false,
             area: Rect::ZERO,
             fresh: Vec::new(),
             played: Duration::ZERO,
             last_wall: Duration::ZERO,
-            large_print: large_print_thresholds(replay),
-            tile_weight: tile_weights(replay),
+            large_print: large_print_thresholds(store),
+            tile_weight: tile_weights(store),
+            has_bars: store.all_series().iter().any(|s| s.is_bars()),
             quit: None,
-            dirty: true,
             presenter: false,
-            alt_theme: if theme.color {
-                Theme::high_contrast()
-            } else {
-                Theme::mono()
-            },
             study: false,
             study_scroll: 0,
-            study_cache: RefCell::new(None),
-            pause_filter: HeadlineFilter::default(),
-            run_to: None,
+            study_table: None,
             lesson: None,
             notes: Vec::new(),
             notes_path: None,
             notes_open: false,
             notes_selected: 0,
             effects: Vec::new(),
+            redraw: true,
         };
         app.refresh(store.start);
         app
+    }
+
+    pub fn replay(&self) -> &'r Replay {
+        self.replay
     }
 
     /// Replay time shown.
@@ -500,7 +252,104 @@ impl<'r> App<'r> {
     }
 
     pub fn playing(&self) -> bool {
-        !self.clock.is_paused()
+        self.playback.playing()
+    }
+
+    pub fn playback(&self) -> &Playback {
+        &self.playback
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.playback.speed()
+    }
+
+    pub fn snap(&self) -> &Snapshot {
+        &self.snap
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    pub fn message(&self) -> Option<&Message> {
+        self.message.as_ref()
+    }
+
+    pub fn prompt(&self) -> Option<&Prompt> {
+        self.prompt.as_ref()
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn zoom(&self) -> bool {
+        self.zoom
+    }
+
+    pub fn help(&self) -> bool {
+        self.help
+    }
+
+    pub fn presenter(&self) -> bool {
+        self.presenter
+    }
+
+    pub fn study(&self) -> bool {
+        self.study
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    pub fn compare(&self) -> Option<usize> {
+        self.compare
+    }
+
+    pub fn news_selected(&self) -> Option<usize> {
+        self.news_selected
+    }
+
+    pub fn tape(&self) -> &[Print] {
+        &self.tape
+    }
+
+    pub fn tape_scroll(&self) -> usize {
+        self.tape_scroll
+    }
+
+    pub fn tape_frozen(&self) -> Option<UnixNanos> {
+        self.tape_frozen
+    }
+
+    pub fn area(&self) -> Rect {
+        self.area
+    }
+
+    pub fn lesson(&self) -> Option<&LessonRun> {
+        self.lesson.as_ref()
+    }
+
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    pub fn notes_path(&self) -> Option<&Path> {
+        self.notes_path.as_deref()
+    }
+
+    pub fn notes_open(&self) -> bool {
+        self.notes_open
+    }
+
+    pub fn notes_selected(&self) -> usize {
+        self.notes_selected
+    }
+
+    /// The exit code, once the app has been asked to leave.
+    pub fn exit_code(&self) -> Option<i32> {
+        self.quit
     }
 
     /// The zone times are shown (and typed) in.
@@ -513,7 +362,7 @@ impl<'r> App<'r> {
     }
 
     /// The tape's time: the clock's, or the freeze time if earlier (never after the clock).
-    pub fn tape_time(&self) -> UnixNanos {
+    fn tape_time(&self) -> UnixNanos {
         self.tape_frozen.map_or(self.snap.t, |f| f.min(self.snap.t))
     }
 
@@ -557,42 +406,9 @@ impl<'r> App<'r> {
         Some(self.keymap.action(k).unwrap_or(Action::Unbound(k)))
     }
 
-    /// Effects requested since the last call, for the event loop to carry out.
-    pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
-    }
-
-    /// Shows the outcome of an effect on the status line.
-    pub fn report(&mut self, text: impl Into<String>, error: bool) {
-        self.message = Some(Message {
-            text: text.into(),
-            error,
-        });
-        self.dirty = true;
-    }
-
-    /// Starts a lesson: runs its first steps up to the first stop.
-    pub fn start_lesson(&mut self, lesson: Lesson, wall: Duration) {
-        self.lesson = Some(LessonRun::new(lesson));
-        self.message = None;
-        self.lesson_continue(wall);
-        self.dirty = true;
-    }
-
-    /// Sets the auto-pause / run-to-next filter from text such as `2 chips`; turns auto-pause on.
-    pub fn set_pause_filter(&mut self, text: &str) -> Result<(), String> {
-        self.pause_filter = HeadlineFilter::parse(text, &self.replay.store.headlines)?;
-        self.auto_pause = true;
-        Ok(())
-    }
-
-    /// Switches presenter mode on or off (with its high-contrast theme).
-    pub fn set_presenter(&mut self, on: bool) {
-        if self.presenter != on {
-            self.presenter = on;
-            std::mem::swap(&mut self.theme, &mut self.alt_theme);
-            self.dirty = true;
-        }
+    /// The first key bound to `action`, as shown to the user.
+    pub fn keys_text(&self, action: Action) -> String {
+        keys_text(&self.keymap, action)
     }
 
     /// The panes Tab cycles through in the current layout.
@@ -604,70 +420,91 @@ impl<'r> App<'r> {
         }
     }
 
-    /// The layout of the normal (not presenter) screen at the app's size.
-    pub fn screen(&self) -> layout::Screen {
-        layout::screen_for(self.area, self.focus, self.zoom, self.study)
-    }
-
-    /// The reaction study of headline `h` (computed once per headline and kept).
-    pub fn study_table(&self, h: usize) -> Rc<StudyTable> {
-        let mut cache = self.study_cache.borrow_mut();
-        match cache.as_ref() {
-            Some(t) if t.headline == h => t.clone(),
-            _ => {
-                let t = Rc::new(StudyTable::compute(&self.replay.store, h));
-                *cache = Some(t.clone());
-                t
-            }
-        }
-    }
-
-    /// Applies one action at wall time `wall` (time since the app started).
-    pub fn update(&mut self, action: Action, wall: Duration) {
+    /// Applies one message at wall time `wall` (time since the app started); returns what
+    /// the event loop must do.
+    pub fn update(&mut self, msg: impl Into<Msg>, wall: Duration) -> Outcome {
         if self.playing() {
             self.played += wall.saturating_sub(self.last_wall);
         }
         self.last_wall = wall;
+        match msg.into() {
+            Msg::Action(action) => self.act(action, wall),
+            Msg::Start(s) => self.start(*s, wall),
+            Msg::NotesSaved(Ok(path)) => {
+                if self.message.is_none() {
+                    self.say(format!("notes saved to {}", path.display()));
+                }
+                self.notes_path = Some(path);
+                self.redraw = true;
+            }
+            Msg::NotesSaved(Err(e)) => self.complain(e),
+            Msg::Exported { dir, result } => match result {
+                Ok(files) => {
+                    let names: Vec<String> = files
+                        .iter()
+                        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into()))
+                        .collect();
+                    self.say(format!(
+                        "exported {} files to {}: {}",
+                        files.len(),
+                        dir.display(),
+                        names.join(" ")
+                    ));
+                }
+                Err(e) => self.complain(format!("export failed: {e}")),
+            },
+        }
+        self.sync_study();
+        Outcome {
+            effects: std::mem::take(&mut self.effects),
+            redraw: std::mem::take(&mut self.redraw),
+        }
+    }
+
+    fn start(&mut self, s: Startup, wall: Duration) {
+        if let Some(filter) = s.pause_filter {
+            self.playback.set_filter(filter);
+        }
+        if let Some((path, list)) = s.notes {
+            self.notes = list;
+            self.notes_path = Some(path);
+        }
+        self.set_presenter(s.presenter);
+        if let Some(lesson) = s.lesson {
+            self.lesson = Some(LessonRun::new(lesson));
+            self.message = None;
+            self.lesson_continue(wall);
+        }
+        self.redraw = true;
+    }
+
+    fn act(&mut self, action: Action, wall: Duration) {
         if !matches!(action, Action::Tick | Action::Resize(..)) {
-            self.dirty = true;
+            self.redraw = true;
             if !matches!(action, Action::Input(_)) {
                 self.message = None;
             }
         }
         self.advance(wall);
-        let replay = self.replay;
-        let gaps = &replay.store.gaps;
+        let store = &self.replay.store;
         match action {
-            Action::Tick => {}
+            Action::Tick | Action::ClearMessage => {}
             Action::Unbound(k) => {
-                let help = self
-                    .keymap
-                    .keys_of(Action::Help)
-                    .first()
-                    .map_or(String::new(), Key::to_string);
+                let help = self.keys_text(Action::Help);
                 self.say(format!("{k} does nothing here; {help} lists every key"));
             }
             Action::Quit => self.quit = Some(0),
             Action::Exit(code) => self.quit = Some(code),
             Action::PlayPause => {
-                if let Some(r) = self.run_to.take() {
-                    self.clock.pause(wall, gaps);
-                    self.clock.set_speed(wall, gaps, r.speed);
+                if self.playback.toggle(wall, store) {
                     self.say("run to the next headline stopped");
-                } else {
-                    self.clock.toggle(wall, gaps);
                 }
             }
-            Action::Faster => self.clock.step_speed(wall, gaps, true),
-            Action::Slower => self.clock.step_speed(wall, gaps, false),
+            Action::Faster => self.playback.step_speed(wall, store, true),
+            Action::Slower => self.playback.step_speed(wall, store, false),
             Action::AutoPause => {
-                self.auto_pause = !self.auto_pause;
-                if self.auto_pause {
-                    let which = if self.pause_filter.is_all() {
-                        "each headline".to_string()
-                    } else {
-                        format!("headlines with {}", self.pause_filter.label())
-                    };
+                if self.playback.toggle_auto_pause() {
+                    let which = self.filter_words("each headline", "headlines with");
                     let keys = self.keys_text(Action::PauseFilter);
                     self.say(format!(
                         "auto-pause on: the replay stops at {which} ({keys} sets which)"
@@ -677,7 +514,7 @@ impl<'r> App<'r> {
                 }
             }
             Action::PauseFilter => {
-                let text = self.pause_filter.text();
+                let text = self.playback.filter().text();
                 self.open_prompt(PromptKind::PauseFilter, text);
             }
             Action::RunToNext => self.run_to_next(wall),
@@ -718,24 +555,39 @@ impl<'r> App<'r> {
                 }
             }
             Action::Export => self.effects.push(Effect::Export),
-            Action::StepForward => match self.replay.store.next_print_after(self.now()) {
-                Some(t) => self.seek(wall, t, true),
+            Action::StepForward => match store.next_print_after(self.now()) {
+                Some(t) => self.user_seek(wall, t, true),
                 None => self.say("no later print"),
             },
-            Action::StepBack => match self.replay.store.prev_print_before(self.now()) {
-                Some(t) => self.seek(wall, t, false),
+            Action::StepBack => match store.prev_print_before(self.now()) {
+                Some(t) => self.user_seek(wall, t, false),
                 None => self.say("no earlier print"),
             },
             Action::MinuteForward => {
-                self.seek(wall, self.now().saturating_add(NANOS_PER_MIN), true)
+                self.user_seek(wall, self.now().saturating_add(NANOS_PER_MIN), true)
             }
-            Action::MinuteBack => self.seek(wall, self.now().saturating_sub(NANOS_PER_MIN), false),
+            Action::MinuteBack => {
+                self.user_seek(wall, self.now().saturating_sub(NANOS_PER_MIN), false)
+            }
             Action::NextHeadline => self.jump_headline(wall, true),
             Action::PrevHeadline => self.jump_headline(wall, false),
             Action::GoTo => self.open_prompt(PromptKind::GoTo, String::new()),
-            Action::SeekTo(t) => self.seek(wall, t, false),
-            Action::Start => self.seek(wall, self.replay.store.start, false),
-            Action::End => self.seek(wall, self.replay.store.end, false),
+            Action::SeekTo(t) => self.user_seek(wall, t, false),
+            Action::Start => self.user_seek(wall, store.start, false),
+            Action::End => self.user_seek(wall, store.end, false),
+            Action::Select(i) => {
+                if i < store.instruments.len() {
+                    self.selected = i;
+                }
+            }
+            Action::CompareWith(c) => {
+                self.compare = c.filter(|&c| c < store.instruments.len());
+            }
+            Action::SelectHeadline(i) => {
+                if i < self.snap.headlines_seen {
+                    self.news_selected = Some(i);
+                }
+            }
             Action::FocusNext | Action::FocusPrev => {
                 let order = self.focus_order();
                 let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
@@ -823,84 +675,47 @@ impl<'r> App<'r> {
             }
             Action::Resize(w, h) => {
                 self.area = Rect::new(0, 0, w, h);
-                self.dirty = true;
+                self.redraw = true;
             }
             Action::Click(x, y) => self.click(x, y),
             Action::Scroll { x, y, down } => {
+                let delta = if down { 3 } else { -3 };
                 if self.help {
-                    self.scroll_help(if down { 3 } else { -3 });
-                } else if let Some(pane) = self.pane_at(x, y) {
-                    self.scroll(pane, if down { 3 } else { -3 });
+                    self.scroll_help(delta);
+                } else if let Some(pane) = hit::pane_at(&self.view(self.area), x, y) {
+                    self.scroll(pane, delta);
                 }
             }
             Action::Input(input) => self.input(input, wall),
         }
     }
 
-    /// Moves a playing clock on to `wall`: stops at the end, and at a headline when auto-pause
-    /// is on.
+    /// Moves a playing clock on to `wall` (playback decides where it stops), then shows that
+    /// time and says why it stopped.
     fn advance(&mut self, wall: Duration) {
-        if !self.playing() {
-            return;
-        }
         let store = &self.replay.store;
         let prev = self.snap.t;
-        let mut t = self.clock.now(wall, &store.gaps);
-        let mut lesson_arrived = false;
-        if let Some(target) = self.lesson.as_ref().and_then(|l| l.waiting)
-            && t >= target
-            && prev <= target
-        {
-            t = target;
-            self.clock.pause(wall, &store.gaps);
-            self.clock.seek(wall, t);
-            lesson_arrived = true;
+        let (t, arrived) = self.playback.advance(wall, store, prev);
+        if let Some(i) = arrived.run_to {
+            self.news_selected = Some(i);
+            let h = &store.headlines[i];
+            let text = format!(
+                "at {} {} — {}",
+                clock_seconds(h.ts, self.tz()),
+                h.source,
+                h.text
+            );
+            self.say(text);
         }
-        let mut run_arrived = false;
-        if let Some(r) = self.run_to {
-            let target = store.headlines[r.headline].ts;
-            if t >= target {
-                run_arrived = true;
-                t = target;
-                self.clock.pause(wall, &store.gaps);
-                self.clock.seek(wall, t);
-                self.clock.set_speed(wall, &store.gaps, r.speed);
-                self.run_to = None;
-                self.news_selected = Some(r.headline);
-                let h = &store.headlines[r.headline];
-                let text = format!(
-                    "at {} {} — {}",
-                    clock_seconds(h.ts, self.tz()),
-                    h.source,
-                    h.text
-                );
-                self.say(text);
-                self.dirty = true;
-            }
+        if arrived.auto_paused {
+            self.news_selected = None;
+            let keys = self.keys_text(Action::AutoPause);
+            self.say(format!(
+                "auto-paused at a headline: Space plays on, {keys} turns auto-pause off"
+            ));
         }
-        if self.auto_pause && t > prev && !run_arrived {
-            let i = store.headlines.partition_point(|h| h.ts <= prev);
-            if let Some(h) = store.headlines[i..]
-                .iter()
-                .take_while(|h| h.ts <= t)
-                .find(|h| self.pause_filter.matches(h))
-            {
-                t = h.ts;
-                self.clock.pause(wall, &store.gaps);
-                self.clock.seek(wall, t);
-                self.news_selected = None;
-                lesson_arrived = false;
-                let keys = self.keys_text(Action::AutoPause);
-                self.say(format!(
-                    "auto-paused at a headline: Space plays on, {keys} turns auto-pause off"
-                ));
-                self.dirty = true;
-            }
-        }
-        if t >= store.end {
-            self.clock.pause(wall, &store.gaps);
+        if arrived.end {
             self.say("end of the replay: Space plays it again from the start");
-            self.dirty = true;
         }
         if t != prev {
             let before = (
@@ -914,232 +729,90 @@ impl<'r> App<'r> {
                 self.latest_print(),
                 self.snap.headlines_seen,
             );
-            if before != after {
-                self.dirty = true;
-            }
+            self.redraw |= before != after;
         }
         let n = self.fresh.len();
         let played = self.played;
         self.fresh
             .retain(|&(_, at)| played.saturating_sub(at) < FRESH_FOR);
-        if self.fresh.len() != n {
-            self.dirty = true;
-        }
-        if lesson_arrived {
-            if let Some(run) = self.lesson.as_mut() {
-                run.waiting = None;
-            }
+        self.redraw |= self.fresh.len() != n;
+        if arrived.lesson {
             self.lesson_continue(wall);
-            self.dirty = true;
+            self.redraw = true;
         }
     }
 
-    /// The first key bound to `action`, as shown to the user.
-    pub fn keys_text(&self, action: Action) -> String {
-        self.keymap
-            .keys_of(action)
-            .first()
-            .map_or_else(|| "?".into(), Key::to_string)
+    /// `each headline` or `headlines with importance ≥ 2` (the filter in words).
+    fn filter_words(&self, all: &str, some: &str) -> String {
+        let f = self.playback.filter();
+        if f.is_all() {
+            all.to_string()
+        } else {
+            format!("{some} {}", f.label())
+        }
     }
 
     /// Plays at top speed until the next headline the filter accepts, then pauses on it.
     fn run_to_next(&mut self, wall: Duration) {
         let store = &self.replay.store;
         let now = self.now();
+        let filter = self.playback.filter();
         let found = store
             .headlines
             .iter()
-            .position(|h| h.ts > now && h.ts > store.start && self.pause_filter.matches(h));
+            .position(|h| h.ts > now && h.ts > store.start && filter.matches(h));
         let Some(i) = found else {
-            let which = if self.pause_filter.is_all() {
-                String::new()
-            } else {
-                format!(" with {}", self.pause_filter.label())
-            };
+            let which = self.filter_words("", " with");
             self.say(format!("no later headline{which}"));
             return;
         };
-        let speed = self.run_to.map_or(self.clock.speed(), |r| r.speed);
-        self.run_to = Some(RunTo { headline: i, speed });
-        self.clock.set_speed(wall, &store.gaps, MAX_SPEED);
-        self.clock.play(wall, &store.gaps);
-        let which = if self.pause_filter.is_all() {
-            "the next headline".to_string()
-        } else {
-            format!("the next headline with {}", self.pause_filter.label())
-        };
+        self.playback.start_run_to(wall, store, i);
+        let which = self.filter_words("the next headline", "the next headline with");
         self.say(format!(
             "running at {}× to {which} ({})",
-            MAX_SPEED,
+            crate::engine::clock::MAX_SPEED,
             clock_seconds(store.headlines[i].ts, self.tz())
         ));
     }
 
-    /// The lesson key: skip ahead to where the lesson is playing to, or go on from a stop.
-    fn lesson_next(&mut self, wall: Duration) {
-        let Some(run) = self.lesson.as_mut() else {
-            self.say("no lesson is running: start one with tapedeck --lesson FILE");
-            return;
-        };
-        if run.finished {
-            self.say("the lesson is over");
-            return;
-        }
-        if let Some(t) = run.waiting.take() {
-            let gaps = &self.replay.store.gaps;
-            self.clock.pause(wall, gaps);
-            self.seek(wall, t, true);
-            self.lesson_continue(wall);
-            return;
-        }
-        // A reveal right after a prompt shows under it; anything else clears the stop.
-        let keep_prompt = run
-            .lesson
-            .steps
-            .get(run.next)
-            .is_some_and(|s| s.reveal.is_some() && s.prompt.is_none());
-        if !keep_prompt {
-            run.prompt = None;
-        }
-        run.reveal = None;
-        self.lesson_continue(wall);
-    }
-
-    /// Back to the previous stop: from an unanswered question to the one before it, from an
-    /// answer (or the way to the next stop, or the end) to its own question. The lesson runs
-    /// again from its first step, jumping instead of playing, so every seek, selection and pane
-    /// is as it was; before the first stop it simply starts again.
-    fn lesson_back(&mut self, wall: Duration) {
-        let Some(run) = self.lesson.as_mut() else {
-            self.say("no lesson is running: start one with tapedeck --lesson FILE");
-            return;
-        };
-        let unanswered = run.prompt.is_some() && run.reveal.is_none() && run.waiting.is_none();
-        let target = if unanswered && !run.finished {
-            run.stop.saturating_sub(1)
-        } else {
-            run.stop
-        };
-        let lesson = run.lesson.clone();
-        let mut fresh = LessonRun::new(lesson);
-        fresh.rewind_to = (target > 0).then_some(target);
-        self.lesson = Some(fresh);
-        self.message = None;
-        self.lesson_continue(wall);
-        self.dirty = true;
-    }
-
-    /// Runs lesson steps until one waits (a prompt, a reveal, or a time to play to).
-    fn lesson_continue(&mut self, wall: Duration) {
-        loop {
-            let Some(run) = self.lesson.as_mut() else {
-                return;
-            };
-            let index = run.next;
-            let Some(step) = run.lesson.steps.get(index).cloned() else {
-                run.finished = true;
-                run.waiting = None;
-                let keys = self.keys_text(Action::Quit);
-                self.say(format!(
-                    "end of the lesson: the replay is yours ({keys} quits)"
-                ));
-                return;
-            };
-            let gaps = &self.replay.store.gaps;
-            if !run.pre_done {
-                run.pre_done = true;
-                if let Some(speed) = step.speed {
-                    self.clock.set_speed(wall, gaps, speed);
-                }
-                if let Some(i) = step.select {
-                    self.selected = i;
-                    self.compare = None;
-                }
-                if let Some(p) = &step.pane {
-                    self.show_pane(p);
-                }
-                if let Some(t) = step.seek {
-                    self.clock.pause(wall, gaps);
-                    self.seek(wall, t, false);
-                }
-                if let Some(t) = step.play_to {
-                    let rewinding = self.lesson.as_ref().is_some_and(|r| r.rewind_to.is_some());
-                    if self.now() < t && !rewinding {
-                        if let Some(run) = self.lesson.as_mut() {
-                            run.waiting = Some(t);
-                        }
-                        self.clock.play(wall, &self.replay.store.gaps);
-                        return;
-                    }
-                    self.clock.pause(wall, &self.replay.store.gaps);
-                    self.seek(wall, t, false);
-                }
-            }
-            let Some(run) = self.lesson.as_mut() else {
-                return;
-            };
-            run.next += 1;
-            run.pre_done = false;
-            if step.prompt.is_some() {
-                run.prompt = Some(index);
-                run.reveal = None;
-                run.stop += 1;
-            } else if step.reveal.is_some() {
-                run.reveal = Some(index);
-            }
-            if let Some(h) = step.headline
-                && h < self.snap.headlines_seen
-            {
-                self.news_selected = Some(h);
-            }
-            if step.waits() {
-                let Some(run) = self.lesson.as_mut() else {
-                    return;
-                };
-                // Rewinding passes earlier questions and answers by.
-                if let Some(target) = run.rewind_to {
-                    if step.prompt.is_none() || run.stop < target {
-                        continue;
-                    }
-                    run.rewind_to = None;
-                }
-                self.clock.pause(wall, &self.replay.store.gaps);
-                return;
-            }
+    /// Switches presenter mode on or off (with its high-contrast theme).
+    fn set_presenter(&mut self, on: bool) {
+        if self.presenter != on {
+            self.presenter = on;
+            std::mem::swap(&mut self.theme, &mut self.alt_theme);
+            self.redraw = true;
         }
     }
 
-    /// Focuses a pane named in a lesson (showing the study or leaving presenter mode as
-    /// needed).
-    fn show_pane(&mut self, name: &str) {
-        let pane = match name {
-            "heatmap" => Pane::Heatmap,
-            "headlines" | "news" => Pane::News,
-            "board" => Pane::Board,
-            "chart" => Pane::Chart,
-            "tape" => Pane::Tape,
-            "study" => Pane::Study,
-            // The counters strip is always on screen; presenter mode shows them largest.
-            _ => return,
-        };
-        if pane == Pane::Study {
-            self.study = true;
-            self.study_scroll = 0;
-        } else if self.study && !matches!(pane, Pane::Heatmap | Pane::News) {
-            self.study = false;
+    /// Keeps the study of the headline in focus ready while the study is shown.
+    fn sync_study(&mut self) {
+        let store = &self.replay.store;
+        let want = self
+            .headline_in_focus()
+            .filter(|&i| self.study && store.headlines[i].ts >= store.start);
+        match want {
+            Some(h) if self.study_table.as_ref().is_none_or(|t| t.headline != h) => {
+                self.study_table = Some(Rc::new(StudyTable::compute(store, h)));
+            }
+            _ => {}
         }
-        self.focus = pane;
     }
 
     fn latest_print(&self) -> Option<UnixNanos> {
         self.snap.instruments.iter().filter_map(|s| s.last_ts).max()
     }
 
+    /// A seek the user asked for: a lesson on screen (or playing to its stop) is left first,
+    /// so no stop's question stays up at another time.
+    fn user_seek(&mut self, wall: Duration, t: UnixNanos, arrivals: bool) {
+        self.seek(wall, t, arrivals);
+        self.leave_lesson();
+    }
+
     /// Seeks the clock; `arrivals` marks headlines passed on the way as new (stepping forward,
     /// not jumping).
     fn seek(&mut self, wall: Duration, t: UnixNanos, arrivals: bool) {
-        self.clock.seek(wall, t);
-        let t = self.clock.now(wall, &self.replay.store.gaps);
+        let t = self.playback.seek(wall, &self.replay.store, t);
         self.move_to(t, arrivals);
     }
 
@@ -1193,6 +866,7 @@ impl<'r> App<'r> {
             text: text.into(),
             error: false,
         });
+        self.redraw = true;
     }
 
     fn complain(&mut self, text: impl Into<String>) {
@@ -1200,10 +874,7 @@ impl<'r> App<'r> {
             text: text.into(),
             error: true,
         });
-    }
-
-    fn open_prompt(&mut self, kind: PromptKind, text: String) {
-        self.prompt = Some(Prompt { kind, text });
+        self.redraw = true;
     }
 
     fn jump_headline(&mut self, wall: Duration, forward: bool) {
@@ -1231,7 +902,7 @@ impl<'r> App<'r> {
                     h.source,
                     h.text
                 );
-                self.seek(wall, target(h), false);
+                self.user_seek(wall, target(h), false);
                 self.say(text);
             }
             None => self.say(if forward {
@@ -1242,264 +913,21 @@ impl<'r> App<'r> {
         }
     }
 
-    /// Instruments in board order.
-    pub fn board_order(&self) -> Vec<usize> {
-        let store = &self.replay.store;
-        let mut order: Vec<usize> = (0..store.instruments.len()).collect();
-        let st = &self.snap.instruments;
-        let desc = |a: Option<f64>, b: Option<f64>| {
-            b.unwrap_or(f64::NEG_INFINITY)
-                .total_cmp(&a.unwrap_or(f64::NEG_INFINITY))
-        };
-        match self.sort {
-            SortKey::Replay => {}
-            SortKey::Symbol => order.sort_by(|&a, &b| {
-                store.instruments[a]
-                    .symbol
-                    .cmp(&store.instruments[b].symbol)
-            }),
-            // Biggest losers first: that is what a sell-off review looks for.
-            SortKey::Change => order.sort_by(|&a, &b| desc(st[b].change_pct, st[a].change_pct)),
-            SortKey::MarketValue => {
-                order.sort_by(|&a, &b| desc(st[b].market_cap_change, st[a].market_cap_change))
-            }
-            SortKey::Volume => order.sort_by(|&a, &b| st[b].volume.cmp(&st[a].volume)),
-        }
-        if self.sort_reverse {
-            order.reverse();
-        }
-        order
-    }
-
-    /// Each instrument's move against the heatmap baseline.
-    pub fn moves(&self) -> Vec<Move> {
-        let store = &self.replay.store;
-        let headline = self.headline_in_focus().map(|i| store.headlines[i].ts);
-        store
-            .instruments
-            .iter()
-            .zip(&self.snap.instruments)
-            .enumerate()
-            .map(|(i, (info, st))| {
-                let (price, base) = match (self.baseline, headline) {
-                    (Baseline::Open, _) => (st.day_price, st.open),
-                    (Baseline::Headline, Some(ts)) => (st.last, store.series(i).price_at(ts)),
-                    _ => (st.day_price, Some(info.reference)),
-                };
-                match (price, base) {
-                    (Some(p), Some(b)) if b.0 != 0 => {
-                        let value =
-                            |x: i64| info.shares.map(|sh| sh as f64 * x as f64 / SCALE as f64);
-                        Move {
-                            pct: Some((p.0 - b.0) as f64 / b.0 as f64 * 100.0),
-                            market_value: value(p.0 - b.0),
-                            base_value: value(b.0),
-                        }
-                    }
-                    _ => Move::default(),
-                }
-            })
-            .collect()
-    }
-
-    /// A sector's move: market-value weighted where any member's shares are known (as the
-    /// engine weighs sectors), else the plain average of its members.
-    pub fn sector_move(&self, sector: usize, moves: &[Move]) -> Move {
-        let store = &self.replay.store;
-        let (mut base, mut change, mut sum, mut n) = (0.0, 0.0, 0.0, 0u32);
-        for (i, _) in store
-            .instruments
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.sector == sector)
-        {
-            let m = moves[i];
-            if let (Some(mv), Some(bv)) = (m.market_value, m.base_value) {
-                change += mv;
-                base += bv;
-            }
-            if let Some(p) = m.pct {
-                sum += p;
-                n += 1;
-            }
-        }
-        if base > 0.0 {
-            Move {
-                pct: Some(change / base * 100.0),
-                market_value: Some(change),
-                base_value: Some(base),
-            }
-        } else {
-            Move {
-                pct: (n > 0).then(|| sum / n as f64),
-                market_value: None,
-                base_value: None,
-            }
-        }
-    }
-
-    fn symbols_text(&self, list: &[usize]) -> String {
-        let names: Vec<&str> = list
-            .iter()
-            .map(|&i| self.replay.store.instruments[i].symbol.as_str())
-            .collect();
-        names.join(" ")
-    }
-
-    fn parse_symbols(&self, text: &str) -> Result<Vec<usize>, String> {
-        text.split([' ', ',', ';'])
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                self.replay
-                    .store
-                    .symbol_index(s)
-                    .ok_or_else(|| format!("unknown symbol {:?}", crate::text::sanitize(s)))
-            })
-            .collect()
-    }
-
-    fn input(&mut self, input: Input, wall: Duration) {
-        let Some(prompt) = self.prompt.as_mut() else {
-            return;
-        };
-        match input {
-            Input::Char(c) => {
-                let max = if prompt.kind == PromptKind::Note {
-                    MAX_NOTE
-                } else {
-                    MAX_INPUT
-                };
-                if !c.is_control() && prompt.text.chars().count() < max {
-                    prompt.text.push(c);
-                }
-            }
-            Input::Backspace => {
-                prompt.text.pop();
-            }
-            Input::Cancel => self.prompt = None,
-            Input::Submit => {
-                let Prompt { kind, text } = self.prompt.take().unwrap_or(Prompt {
-                    kind: PromptKind::GoTo,
-                    text: String::new(),
-                });
-                if let Err(e) = self.submit(kind, text.trim(), wall) {
-                    self.complain(e);
-                }
-            }
-        }
-    }
-
-    fn submit(&mut self, kind: PromptKind, text: &str, wall: Duration) -> Result<(), String> {
-        match kind {
-            PromptKind::GoTo => {
-                if text.is_empty() {
-                    return Ok(());
-                }
-                let t = self.parse_goto(text)?;
-                self.seek(wall, t, false);
-            }
-            PromptKind::Filter => {
-                self.tape_filter = self.parse_symbols(text)?;
-                self.tape_scroll = 0;
-                self.refresh_tape();
-            }
-            PromptKind::Chart => {
-                let list = self.parse_symbols(text)?;
-                match list.as_slice() {
-                    [] => {}
-                    [a] => self.selected = *a,
-                    [a, b] => {
-                        self.selected = *a;
-                        self.compare = Some(*b);
-                    }
-                    _ => return Err("chart takes one symbol, or two to compare".into()),
-                }
-            }
-            PromptKind::Compare => {
-                let list = self.parse_symbols(text)?;
-                match list.as_slice() {
-                    [] => self.compare = None,
-                    [a] => self.compare = Some(*a),
-                    _ => return Err("compare takes one symbol".into()),
-                }
-            }
-            PromptKind::PauseFilter => {
-                self.set_pause_filter(text)?;
-                self.say(format!(
-                    "auto-pause on at {}; {} runs to the next one",
-                    self.pause_filter.label(),
-                    self.keys_text(Action::RunToNext)
-                ));
-            }
-            PromptKind::Note => {
-                let text = crate::text::sanitize(text);
-                if text.is_empty() {
-                    return Ok(());
-                }
-                let ts = self.now();
-                let at = self.notes.partition_point(|n| n.ts <= ts);
-                self.notes.insert(at, Note { ts, text });
-                self.notes_selected = at;
-                self.effects.push(Effect::SaveNotes);
-                self.say(format!(
-                    "note added at {} ({} lists notes)",
-                    clock_seconds(ts, self.tz()),
-                    self.keys_text(Action::Notes)
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// A time typed after `g`: a session word (`open`, `close`, `premarket`, a phase's name,
-    /// `start`, `end`) or a time `time::parse_user_time` reads, in the zone shown.
-    pub fn parse_goto(&self, text: &str) -> Result<UnixNanos, String> {
-        let store = &self.replay.store;
-        let word = text.trim().to_ascii_lowercase();
-        let phase = |name: &str| {
-            store
-                .phases
-                .iter()
-                .find(|p| p.name.eq_ignore_ascii_case(name))
-        };
-        let t = match word.as_str() {
-            "start" => store.start,
-            "end" => store.end,
-            "open" => phase("regular")
-                .map(|p| p.start)
-                .ok_or("this replay has no regular session")?,
-            "close" => phase("regular")
-                .map(|p| p.end)
-                .ok_or("this replay has no regular session")?,
-            w if phase(w).is_some() => phase(w).map_or(store.start, |p| p.start),
-            _ => parse_user_time(text, self.replay.date, self.tz())?,
-        };
-        if t < store.start || t > store.end {
-            return Err(format!(
-                "{} is outside the replay ({} to {})",
-                crate::text::sanitize(text),
-                crate::time::rfc3339_in(store.start, self.tz()),
-                crate::time::rfc3339_in(store.end, self.tz())
-            ));
-        }
-        Ok(t)
-    }
-
     fn activate(&mut self, wall: Duration) {
         if self.notes_open {
             if let Some(n) = self.notes.get(self.notes_selected) {
                 let (ts, text) = (n.ts, n.text.clone());
-                self.seek(wall, ts, false);
+                self.user_seek(wall, ts, false);
                 self.notes_open = false;
                 self.say(format!("note: {text}"));
             }
             return;
         }
         match self.focus {
-            Pane::News => {
+            Pane::News | Pane::Study => {
                 if let Some(i) = self.headline_in_focus() {
                     let ts = self.replay.store.headlines[i].ts;
-                    self.seek(wall, ts, false);
+                    self.user_seek(wall, ts, false);
                     self.news_selected = Some(i);
                 }
             }
@@ -1517,13 +945,6 @@ impl<'r> App<'r> {
                     self.follow_tape();
                 } else {
                     self.tape_frozen = Some(self.now());
-                }
-            }
-            Pane::Study => {
-                if let Some(i) = self.headline_in_focus() {
-                    let ts = self.replay.store.headlines[i].ts;
-                    self.seek(wall, ts, false);
-                    self.news_selected = Some(i);
                 }
             }
         }
@@ -1550,7 +971,12 @@ impl<'r> App<'r> {
                 self.study_scroll = (self.study_scroll as i32 + delta).clamp(0, 200) as usize;
             }
             Pane::Board => {
-                let order = self.board_order();
+                let order = super::view::board_order(
+                    &self.replay.store.instruments,
+                    &self.snap,
+                    self.sort,
+                    self.sort_reverse,
+                );
                 let pos = order.iter().position(|&i| i == self.selected).unwrap_or(0) as i32;
                 let next = (pos + delta).clamp(0, order.len() as i32 - 1);
                 self.selected = order[next as usize];
@@ -1582,62 +1008,31 @@ impl<'r> App<'r> {
         }
     }
 
-    fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
-        if self.presenter {
-            return None;
-        }
-        let screen = self.screen();
-        screen
-            .panes
-            .iter()
-            .find(|(_, r)| r.contains(Position::new(x, y)))
-            .map(|(p, _)| *p)
-    }
-
     fn click(&mut self, x: u16, y: u16) {
         if self.help {
             self.help = false;
             return;
         }
-        if self.notes_open || self.presenter {
+        if self.notes_open {
             return;
         }
-        let screen = self.screen();
-        let Some(&(pane, rect)) = screen
-            .panes
-            .iter()
-            .find(|(_, r)| r.contains(Position::new(x, y)))
-        else {
+        let Some(target) = hit::target_at(&self.view(self.area), x, y) else {
             return;
         };
-        self.focus = pane;
-        let pos = Position::new(x, y);
-        match pane {
-            Pane::Board => {
-                if let Some(i) = board::instrument_at(self, rect, pos) {
-                    self.selected = i;
-                }
-            }
-            Pane::Heatmap => {
-                if let Some(i) = heatmap::instrument_at(self, rect, pos) {
-                    self.selected = i;
-                }
-            }
-            Pane::News => {
-                if let Some(i) = news::headline_at(self, rect, pos) {
-                    self.news_selected = Some(i);
-                }
-            }
-            Pane::Chart | Pane::Tape | Pane::Study => {}
+        self.focus = target.pane;
+        match target.item {
+            Some(Item::Instrument(i)) => self.selected = i,
+            Some(Item::Headline(i)) => self.news_selected = Some(i),
+            None => {}
         }
     }
 }
 
 /// Per instrument, the 99th percentile of print sizes (from up to 4096 evenly spaced prints).
-fn large_print_thresholds(replay: &Replay) -> Vec<u32> {
-    (0..replay.store.instruments.len())
+fn large_print_thresholds(store: &Store) -> Vec<u32> {
+    (0..store.instruments.len())
         .map(|i| {
-            let sizes = &replay.store.series(i).size;
+            let sizes = &store.series(i).size;
             let step = (sizes.len() / 4096).max(1);
             let mut sample: Vec<u32> = sizes.iter().step_by(step).copied().collect();
             sample.sort_unstable();
@@ -1651,9 +1046,8 @@ fn large_print_thresholds(replay: &Replay) -> Vec<u32> {
 }
 
 /// Market value at the reference price; instruments without shares get the median.
-fn tile_weights(replay: &Replay) -> Vec<f64> {
-    let values: Vec<Option<f64>> = replay
-        .store
+fn tile_weights(store: &Store) -> Vec<f64> {
+    let values: Vec<Option<f64>> = store
         .instruments
         .iter()
         .map(|i| {

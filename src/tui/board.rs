@@ -6,8 +6,9 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::Block;
 
-use super::app::{App, Pane, SortKey};
-use super::ui::{change, fit, money, pane_block, pct, price, put, put_right, volume};
+use super::model::{Pane, SortKey};
+use super::paint::{change, fit, money, pane_block, pct, price, put, put_right, volume};
+use super::view::View;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Col {
@@ -81,37 +82,37 @@ fn inner(area: Rect) -> Rect {
 }
 
 /// The instrument on the board row at `pos` (for mouse clicks).
-pub fn instrument_at(app: &App, area: Rect, pos: Position) -> Option<usize> {
+pub fn instrument_at(v: &View, area: Rect, pos: Position) -> Option<usize> {
     let inner = inner(area);
     if !inner.contains(pos) || pos.y == inner.y {
         return None;
     }
-    let order = app.board_order();
-    let sel = order.iter().position(|&i| i == app.selected).unwrap_or(0);
+    let order = &v.board_order;
+    let sel = order.iter().position(|&i| i == v.selected).unwrap_or(0);
     let first = first_row(sel, inner.height.saturating_sub(1) as usize);
     order.get(first + (pos.y - inner.y - 1) as usize).copied()
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let sort_name = match app.sort {
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+    let sort_name = match v.sort {
         SortKey::Replay => "replay order",
         SortKey::Change => "% change",
         SortKey::MarketValue => "market value",
         SortKey::Volume => "volume",
         SortKey::Symbol => "symbol",
     };
-    let dir = if app.sort_reverse { " ↑" } else { "" };
+    let dir = if v.sort_reverse { " ↑" } else { "" };
     let title = vec![Span::styled(format!("by {sort_name}{dir}"), t.dim)];
-    let inner = pane_block(app, Pane::Board, title, area, buf);
+    let inner = pane_block(v, Pane::Board, title, area, buf);
     if inner.is_empty() {
         return;
     }
     let cols = fitted(inner.width);
-    let sorted = sort_col(app.sort);
+    let sorted = sort_col(v.sort);
     for &(col, name, x, w) in &cols {
         let label = if Some(col) == sorted {
-            format!("{name}{}", if app.sort_reverse { "↑" } else { "↓" })
+            format!("{name}{}", if v.sort_reverse { "↑" } else { "↓" })
         } else {
             name.to_string()
         };
@@ -121,10 +122,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             put_right(buf, inner, inner.x + x + w, inner.y, &label, t.title);
         }
     }
-    let order = app.board_order();
-    let sel = order.iter().position(|&i| i == app.selected).unwrap_or(0);
+    let order = &v.board_order;
+    let sel = order.iter().position(|&i| i == v.selected).unwrap_or(0);
     let visible = inner.height.saturating_sub(1) as usize;
-    let store = &app.replay.store;
+
     for (row, &i) in order
         .iter()
         .skip(first_row(sel, visible))
@@ -132,10 +133,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
     {
         let y = inner.y + 1 + row as u16;
-        let info = &store.instruments[i];
-        let st = &app.snap.instruments[i];
+        let info = &v.instruments[i];
+        let st = &v.snap.instruments[i];
         let d = info.decimals;
-        let selected = i == app.selected;
+        let selected = i == v.selected;
         let base = if selected { t.selected } else { t.text };
         if selected {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);

@@ -14,8 +14,9 @@ use crate::engine::{Bar, Store};
 use crate::price::Price;
 use crate::time::{NANOS_PER_HOUR, NANOS_PER_MIN, UnixNanos, to_utc};
 
-use super::app::{App, ChartStyle, ChartWindow, Pane};
-use super::ui::{pane_block, pct, price, put, put_right};
+use super::model::{ChartStyle, ChartWindow, Pane};
+use super::paint::{pane_block, pct, price, put, put_right};
+use super::view::{ChartData, View};
 
 /// Bars of `instrument` that started in `[from, t]`, the last one built from prints ≤ `t`.
 pub fn bars(store: &Store, instrument: usize, from: UnixNanos, t: UnixNanos) -> Vec<Bar> {
@@ -28,9 +29,8 @@ pub fn bars(store: &Store, instrument: usize, from: UnixNanos, t: UnixNanos) -> 
 
 /// The chart's time window: the instrument's day (from premarket for stocks) to the replay's
 /// end, or the last hours up to the clock. Taken from the sessions, never from later prints.
-pub fn window(app: &App, ids: &[usize]) -> (UnixNanos, UnixNanos) {
-    let store = &app.replay.store;
-    let premarket = store
+pub fn window(v: &View, ids: &[usize]) -> (UnixNanos, UnixNanos) {
+    let premarket = v
         .phases
         .iter()
         .find(|p| p.name == "premarket")
@@ -38,33 +38,57 @@ pub fn window(app: &App, ids: &[usize]) -> (UnixNanos, UnixNanos) {
     let day_from = ids
         .iter()
         .map(|&i| {
-            let d = store.instruments[i].day_start;
+            let d = v.instruments[i].day_start;
             premarket.filter(|&p| p < d).unwrap_or(d)
         })
         .min()
-        .unwrap_or(store.start)
-        .max(store.start);
-    let len = match app.chart_window {
-        ChartWindow::Day => return (day_from, store.end.max(day_from + NANOS_PER_MIN)),
+        .unwrap_or(v.start)
+        .max(v.start);
+    let len = match v.chart_window {
+        ChartWindow::Day => return (day_from, v.end.max(day_from + NANOS_PER_MIN)),
         ChartWindow::Hours4 => 4 * NANOS_PER_HOUR,
         ChartWindow::Hour1 => NANOS_PER_HOUR,
     };
-    let to = app.now().max(store.start + len);
+    let to = v.now().max(v.start + len);
     (to - len, to)
+}
+
+/// The chart's data for the view: the selected instrument (and the compared one), the window,
+/// their bars up to the clock and the VWAP path.
+pub fn data(v: &View, store: &Store) -> ChartData {
+    let main = v.selected;
+    let ids: Vec<usize> = std::iter::once(main)
+        .chain(v.compare.filter(|&c| c != main))
+        .collect();
+    let (x0, x1) = window(v, &ids);
+    let now = v.now();
+    let series: Vec<Vec<Bar>> = ids.iter().map(|&i| bars(store, i, x0, now)).collect();
+    let vwap = if ids.len() == 1 {
+        vwap_all(store, main, &series[0], now)
+    } else {
+        Vec::new()
+    };
+    ChartData {
+        ids,
+        x0,
+        x1,
+        series,
+        vwap,
+    }
 }
 
 fn fg(s: Style) -> Color {
     s.fg.unwrap_or(Color::Reset)
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let store = &app.replay.store;
-    let main = app.selected;
-    let cmp = app.compare.filter(|&c| c != main);
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+
+    let main = v.selected;
+    let cmp = v.compare.filter(|&c| c != main);
     let normalised = cmp.is_some();
-    let info = &store.instruments[main];
-    let st = &app.snap.instruments[main];
+    let info = &v.instruments[main];
+    let st = &v.snap.instruments[main];
 
     let mut title = vec![
         Span::styled(info.symbol.clone(), t.title),
@@ -76,20 +100,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // Extras in order of importance; those that do not fit the frame's top are left out.
     let mut extras: Vec<Vec<Span>> = Vec::new();
     if let Some(c) = cmp {
-        let cs = &app.snap.instruments[c];
+        let cs = &v.snap.instruments[c];
         extras.push(vec![
-            Span::styled(format!("  vs {} ", store.instruments[c].symbol), t.compare),
+            Span::styled(format!("  vs {} ", v.instruments[c].symbol), t.compare),
             Span::styled(pct(cs.change_pct), t.signed(cs.change_pct)),
         ]);
         extras.push(vec![Span::styled("  % vs prior close", t.dim)]);
     }
-    let style_name = if app.chart_style == ChartStyle::Candles && !normalised {
+    let style_name = if v.chart_style == ChartStyle::Candles && !normalised {
         "candles"
     } else {
         "line"
     };
     extras.push(vec![Span::styled(
-        format!("  {style_name} · {}", app.chart_window.label()),
+        format!("  {style_name} · {}", v.chart_window.label()),
         t.dim,
     )]);
     if !normalised {
@@ -111,16 +135,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             title.extend(extra);
         }
     }
-    let inner = pane_block(app, Pane::Chart, title, area, buf);
+    let inner = pane_block(v, Pane::Chart, title, area, buf);
     if inner.width < 16 || inner.height < 5 {
         return;
     }
 
-    let ids: Vec<usize> = std::iter::once(main).chain(cmp).collect();
-    let (x0, x1) = window(app, &ids);
-    let now = app.now();
-    let series: Vec<Vec<Bar>> = ids.iter().map(|&i| bars(store, i, x0, now)).collect();
-    if series[0].is_empty() {
+    let ChartData {
+        ids,
+        x0,
+        x1,
+        series,
+        ..
+    } = &v.chart;
+    let (x0, x1) = (*x0, *x1);
+    if series.first().is_none_or(|s| s.is_empty()) {
         put(
             buf,
             inner,
@@ -133,7 +161,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     // Plot values: prices, or % of each instrument's reference when comparing.
     let value = |k: usize, p: Price| -> f64 {
-        let r = store.instruments[ids[k]].reference;
+        let r = v.instruments[ids[k]].reference;
         if normalised {
             (p.0 - r.0) as f64 / r.0 as f64 * 100.0
         } else {
@@ -163,7 +191,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lo_p = lo_p.min(info.reference);
         hi_p = hi_p.max(info.reference);
         // Braille gives two dots per column: more points than that are not seen.
-        vwap = vwap_path(store, main, &series[0], now, 2 * inner.width as usize);
+        vwap = thin(&v.chart.vwap, 2 * inner.width as usize);
         for &(_, v) in &vwap {
             lo_p = lo_p.min(v);
             hi_p = hi_p.max(v);
@@ -214,7 +242,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
     let span_s = (x1 - x0) as f64 / 1e9;
     let xs = |ts: UnixNanos| (ts - x0) as f64 / 1e9;
-    let candles = app.chart_style == ChartStyle::Candles && !normalised;
+    let candles = v.chart_style == ChartStyle::Candles && !normalised;
     let main_color = fg(t.signed(st.change_pct));
     let points: Vec<Vec<(f64, f64)>> = series
         .iter()
@@ -272,11 +300,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
 
     if candles {
-        draw_candles(app, &series[0], plot, &col, &row, buf);
+        draw_candles(v, &series[0], plot, &col, &row, buf);
     }
 
     // Outside regular hours: shaded, and a dotted axis that shows without colour too.
-    let regular = store.phases.iter().find(|p| p.name == "regular");
+    let regular = v.phases.iter().find(|p| p.name == "regular");
     for c in plot.x..plot.right() {
         let ts = col_time(c);
         let inside = regular.is_some_and(|p| p.start <= ts && ts < p.end);
@@ -292,17 +320,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.border,
         );
     }
-    let focus = app.headline_in_focus();
-    for (i, h) in store.headlines[..app.snap.headlines_seen]
-        .iter()
-        .enumerate()
-    {
+    let focus = v.headline_in_focus();
+    for (i, h) in v.headlines[..v.snap.headlines_seen].iter().enumerate() {
         if let Some(c) = col(h.ts) {
             let s = if Some(i) == focus { t.fresh } else { t.marker };
             put(buf, inner, c, axis_y, "▼", s);
         }
     }
-    time_labels(app, x0, x1, plot, label_y, &col, buf);
+    time_labels(v, x0, x1, plot, label_y, &col, buf);
 }
 
 /// Straight segments through `pts`; a lone point as a dot.
@@ -337,32 +362,47 @@ pub fn vwap_path(
     now: UnixNanos,
     max_points: usize,
 ) -> Vec<(UnixNanos, Price)> {
+    thin(&vwap_all(store, instrument, bars, now), max_points)
+}
+
+/// The VWAP at the end of every day-session bar (none before the first print of the day).
+fn vwap_all(
+    store: &Store,
+    instrument: usize,
+    bars: &[Bar],
+    now: UnixNanos,
+) -> Vec<(UnixNanos, Option<Price>)> {
     let info = &store.instruments[instrument];
-    let day: Vec<&Bar> = bars
-        .iter()
+    bars.iter()
         .filter(|b| (info.day_start..info.day_end).contains(&b.start))
-        .collect();
-    let step = day.len().div_ceil(max_points.max(1)).max(1);
-    let last = day.len().saturating_sub(1);
-    day.iter()
-        .enumerate()
-        .filter(|&(k, _)| k % step == 0 || k == last)
-        .filter_map(|(_, b)| {
+        .map(|b| {
             let end = (b.start + NANOS_PER_MIN - 1).min(now);
-            store.vwap_at(instrument, end).map(|v| (b.start, v))
+            (b.start, store.vwap_at(instrument, end))
         })
         .collect()
 }
 
+/// Every point, or evenly spaced ones when there are more than `max_points` (the last one
+/// always included).
+fn thin(all: &[(UnixNanos, Option<Price>)], max_points: usize) -> Vec<(UnixNanos, Price)> {
+    let step = all.len().div_ceil(max_points.max(1)).max(1);
+    let last = all.len().saturating_sub(1);
+    all.iter()
+        .enumerate()
+        .filter(|&(k, _)| k % step == 0 || k == last)
+        .filter_map(|(_, &(ts, p))| p.map(|p| (ts, p)))
+        .collect()
+}
+
 fn draw_candles(
-    app: &App,
+    v: &View,
     bars: &[Bar],
     plot: Rect,
     col: &dyn Fn(UnixNanos) -> Option<u16>,
     row: &dyn Fn(f64) -> u16,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
+    let t = v.theme;
     // One candle per column: bars that fall in the same column merge.
     let mut cols: Vec<Option<(Price, Price, Price, Price)>> = vec![None; plot.width as usize];
     for b in bars {
@@ -393,7 +433,7 @@ fn draw_candles(
 }
 
 fn time_labels(
-    app: &App,
+    v: &View,
     x0: UnixNanos,
     x1: UnixNanos,
     plot: Rect,
@@ -402,7 +442,7 @@ fn time_labels(
     buf: &mut Buffer,
 ) {
     const STEPS_MIN: [i64; 9] = [5, 15, 30, 60, 120, 180, 240, 360, 720];
-    let tz = app.tz();
+    let tz = v.tz();
     let span_min = (x1 - x0) / NANOS_PER_MIN;
     let room = (plot.width / 7).max(1) as i64;
     let step = STEPS_MIN
@@ -436,7 +476,7 @@ fn time_labels(
                     x,
                     y,
                     &label,
-                    app.theme.dim,
+                    v.theme.dim,
                 );
                 next_free = x + 6;
             }

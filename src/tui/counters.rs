@@ -9,12 +9,12 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::lesson::format_money;
 
-use super::app::App;
-use super::ui::put;
+use super::paint::put;
+use super::view::View;
 
 /// Sectors with a known market value change, largest move first.
-pub fn sectors(app: &App) -> Vec<(usize, f64)> {
-    let mut v: Vec<(usize, f64)> = app
+pub fn sectors(v: &View) -> Vec<(usize, f64)> {
+    let mut v: Vec<(usize, f64)> = v
         .snap
         .sectors
         .iter()
@@ -26,8 +26,8 @@ pub fn sectors(app: &App) -> Vec<(usize, f64)> {
 }
 
 /// Instruments with a known market value change, largest move first.
-pub fn instruments(app: &App) -> Vec<(usize, f64)> {
-    let mut v: Vec<(usize, f64)> = app
+pub fn instruments(v: &View) -> Vec<(usize, f64)> {
+    let mut v: Vec<(usize, f64)> = v
         .snap
         .instruments
         .iter()
@@ -39,23 +39,23 @@ pub fn instruments(app: &App) -> Vec<(usize, f64)> {
 }
 
 /// `Market value vs prior close  all -$1.03T │ AI chips -$752.1B … │ NVDA -$592.3B …`
-pub fn render_strip(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render_strip(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
     }
-    let t = &app.theme;
-    let store = &app.replay.store;
+    let t = v.theme;
+
     let y = area.y;
     let mut items: Vec<(String, String, Style)> = Vec::new();
-    let total = app.snap.total_market_cap_change();
+    let total = v.snap.total_market_cap_change();
     items.push((
         "all".into(),
         format_money(total),
         t.signed(total).patch(t.title),
     ));
-    let secs = sectors(app);
-    let ins = instruments(app);
+    let secs = sectors(v);
+    let ins = instruments(v);
     // Alternate the biggest sectors and names so both show on a narrow strip.
     let mut s_it = secs.iter();
     let mut i_it = ins.iter();
@@ -67,14 +67,14 @@ pub fn render_strip(app: &App, area: Rect, buf: &mut Buffer) {
         }
         if let Some(&(k, m)) = a {
             items.push((
-                store.sectors[k].clone(),
+                v.sectors[k].clone(),
                 format_money(Some(m)),
                 t.signed(Some(m)),
             ));
         }
         if let Some(&(i, m)) = b {
             items.push((
-                store.instruments[i].symbol.clone(),
+                v.instruments[i].symbol.clone(),
                 format_money(Some(m)),
                 t.signed(Some(m)),
             ));

@@ -16,8 +16,9 @@ use crate::engine::study::Window;
 use crate::replay::Replay;
 use crate::time::{NANOS_PER_MIN, UnixNanos, to_utc};
 
-use super::app::App;
+use super::app::{Action, App, Startup};
 use super::ui;
+use super::view::{ChartData, View};
 
 /// Size of one terminal cell in the SVG, in pixels.
 pub const CELL_W: u32 = 9;
@@ -31,7 +32,7 @@ const DEFAULT_BG: &str = "#101216";
 pub fn screen_buffer(app: &App, w: u16, h: u16) -> Buffer {
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
-    ui::render(app, area, &mut buf);
+    ui::render(&app.view(area), area, &mut buf);
     buf
 }
 
@@ -293,21 +294,22 @@ pub fn buffer_html(buf: &Buffer, title: &str) -> String {
 /// The chart of the selected instrument (and its comparison, both then in % of the prior
 /// close) from its one-minute bars up to the clock, as SVG: a polyline, the prior close,
 /// hour ticks, regular hours left unshaded, and a marker for each headline so far.
-pub fn chart_svg(app: &App) -> String {
-    let store = &app.replay.store;
-    let tz = app.tz();
-    let main = app.selected;
-    let cmp = app.compare.filter(|&c| c != main);
-    let ids: Vec<usize> = std::iter::once(main).chain(cmp).collect();
-    let (x0, x1) = super::chart::window(app, &ids);
-    let now = app.now();
+pub fn chart_svg(v: &View) -> String {
+    let tz = v.tz();
+    let ChartData {
+        ids,
+        x0,
+        x1,
+        series,
+        ..
+    } = &v.chart;
+    let (x0, x1) = (*x0, *x1);
+    let main = ids[0];
+    let cmp = ids.get(1).copied();
+    let now = v.now();
     let normalised = cmp.is_some();
-    let series: Vec<Vec<crate::engine::Bar>> = ids
-        .iter()
-        .map(|&i| super::chart::bars(store, i, x0, now))
-        .collect();
     let value = |i: usize, p: crate::price::Price| {
-        let r = store.instruments[i].reference;
+        let r = v.instruments[i].reference;
         if normalised {
             (p.0 - r.0) as f64 / r.0 as f64 * 100.0
         } else {
@@ -317,7 +319,7 @@ pub fn chart_svg(app: &App) -> String {
     let reference = if normalised {
         0.0
     } else {
-        store.instruments[main].reference.to_f64()
+        v.instruments[main].reference.to_f64()
     };
     let (mut lo, mut hi) = (reference, reference);
     for (k, bs) in series.iter().enumerate() {
@@ -338,8 +340,8 @@ pub fn chart_svg(app: &App) -> String {
     let ph = h - mt - mb;
     let xs = |ts: UnixNanos| ml + (ts - x0) as f64 / (x1 - x0).max(1) as f64 * pw;
     let ys = |v: f64| mt + (hi - v) / (hi - lo) * ph;
-    let info = &store.instruments[main];
-    let st = &app.snap.instruments[main];
+    let info = &v.instruments[main];
+    let st = &v.snap.instruments[main];
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -353,13 +355,13 @@ pub fn chart_svg(app: &App) -> String {
         crate::lesson::format_pct(st.change_pct),
         cmp.map_or_else(String::new, |c| format!(
             " vs {} {}",
-            store.instruments[c].symbol,
-            crate::lesson::format_pct(app.snap.instruments[c].change_pct)
+            v.instruments[c].symbol,
+            crate::lesson::format_pct(v.snap.instruments[c].change_pct)
         )),
         to_utc(now)
             .with_timezone(&tz)
             .format("%a %d %b %Y %H:%M:%S %Z"),
-        app.replay.manifest.provenance.kind.badge()
+        v.provenance.kind.badge()
     );
     let _ = writeln!(s, "<title>{}</title>", xml_escape(&title));
     let _ = writeln!(
@@ -367,7 +369,7 @@ pub fn chart_svg(app: &App) -> String {
         r##"<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>"##
     );
     // Outside regular hours: shaded.
-    if let Some(reg) = store.phases.iter().find(|p| p.name == "regular") {
+    if let Some(reg) = v.phases.iter().find(|p| p.name == "regular") {
         for (a, b) in [(x0, reg.start.min(x1)), (reg.end.max(x0), x1)] {
             if b > a {
                 let _ = writeln!(
@@ -452,7 +454,7 @@ pub fn chart_svg(app: &App) -> String {
     );
     // Headline markers; labels that would touch step down a row.
     let (mut last_x, mut level) = (f64::NEG_INFINITY, 0u8);
-    for h in &store.headlines[..app.snap.headlines_seen] {
+    for h in &v.headlines[..v.snap.headlines_seen] {
         if h.ts < x0 || h.ts > x1 {
             continue;
         }
@@ -502,11 +504,11 @@ pub fn chart_svg(app: &App) -> String {
 }
 
 /// `<replay>-<HHMMSS>` for the clock's time.
-pub fn stem(app: &App) -> String {
+pub fn stem(v: &View) -> String {
     format!(
         "{}-{}",
-        app.replay.manifest.name,
-        to_utc(app.now()).with_timezone(&app.tz()).format("%H%M%S")
+        v.name,
+        to_utc(v.now()).with_timezone(&v.tz()).format("%H%M%S")
     )
 }
 
@@ -524,13 +526,16 @@ pub fn study_text(replay: &Replay, headline: usize, format: Format) -> Result<St
 /// the files written.
 pub fn write_all(app: &App, dir: &Path, w: u16, h: u16) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let stem = stem(app);
-    let buf = screen_buffer(app, w, h);
+    let area = Rect::new(0, 0, w, h);
+    let v = app.view(area);
+    let stem = stem(&v);
+    let mut buf = Buffer::empty(area);
+    ui::render(&v, area, &mut buf);
     let title = format!(
         "{} at {}",
-        app.title,
-        to_utc(app.now())
-            .with_timezone(&app.tz())
+        v.title,
+        to_utc(v.now())
+            .with_timezone(&v.tz())
             .format("%Y-%m-%d %H:%M:%S %Z")
     );
     let mut files: Vec<(PathBuf, String)> = vec![
@@ -538,21 +543,20 @@ pub fn write_all(app: &App, dir: &Path, w: u16, h: u16) -> Result<Vec<PathBuf>, 
         (dir.join(format!("{stem}.html")), buffer_html(&buf, &title)),
         (dir.join(format!("{stem}.txt")), buffer_text(&buf)),
     ];
-    let store = &app.replay.store;
-    if let Some(i) = app
+    if let Some(i) = v
         .headline_in_focus()
-        .filter(|&i| store.headlines[i].ts >= store.start)
+        .filter(|&i| v.headlines[i].ts >= v.start)
     {
-        let id = &store.headlines[i].id;
+        let id = &v.headlines[i].id;
         for (ext, format) in [("csv", Format::Csv), ("md", Format::Md)] {
             files.push((
                 dir.join(format!("{stem}-study-{id}.{ext}")),
-                study_text(app.replay, i, format)?,
+                study_text(app.replay(), i, format)?,
             ));
         }
     }
-    let sym = &store.instruments[app.selected].symbol;
-    files.push((dir.join(format!("{stem}-chart-{sym}.svg")), chart_svg(app)));
+    let sym = &v.instruments[v.selected].symbol;
+    files.push((dir.join(format!("{stem}-chart-{sym}.svg")), chart_svg(&v)));
     let mut written = Vec::new();
     for (path, text) in files {
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -571,12 +575,17 @@ pub fn run_cli(
     presenter: bool,
     headline: Option<&str>,
 ) -> Result<Vec<PathBuf>, String> {
+    let z = std::time::Duration::ZERO;
     let mut app = App::new(replay, super::Keymap::default(), super::Theme::colored());
     app.update(
-        super::Action::Resize(size.0, size.1),
-        std::time::Duration::ZERO,
+        Startup {
+            presenter,
+            ..Startup::default()
+        },
+        z,
     );
-    app.update(super::Action::SeekTo(at), std::time::Duration::ZERO);
+    app.update(Action::Resize(size.0, size.1), z);
+    app.update(Action::SeekTo(at), z);
     if let Some(id) = headline {
         let i = replay
             .store
@@ -590,10 +599,9 @@ pub fn run_cli(
                 crate::time::rfc3339_in(at, replay.tz)
             ));
         }
-        app.news_selected = Some(i);
+        app.update(Action::SelectHeadline(i), z);
     }
-    app.set_presenter(presenter);
-    app.message = None;
+    app.update(Action::ClearMessage, z);
     write_all(&app, out, size.0, size.1)
 }
 

@@ -7,8 +7,8 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::time::to_utc;
 
-use super::app::App;
-use super::ui::{fit, put};
+use super::paint::{fit, put};
+use super::view::View;
 
 /// `60×`, `0.25×`.
 pub fn speed_label(speed: f64) -> String {
@@ -19,30 +19,30 @@ pub fn speed_label(speed: f64) -> String {
     }
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
     }
-    let t = &app.theme;
+    let t = v.theme;
     buf.set_style(area, t.header);
     let y = area.y;
-    let badge_text = format!(" {} ", app.replay.manifest.provenance.kind.badge());
-    let badge_style = if app.replay.is_reconstructed() {
+    let badge_text = format!(" {} ", v.provenance.kind.badge());
+    let badge_style = if v.reconstructed {
         t.badge_reconstructed
     } else {
         t.badge_recorded
     };
 
-    let local = to_utc(app.now()).with_timezone(&app.tz());
-    let speed = speed_label(app.clock.speed());
-    let (sym, word) = if app.playing() {
+    let local = to_utc(v.now()).with_timezone(&v.tz());
+    let speed = speed_label(v.speed);
+    let (sym, word) = if v.playing() {
         ("▶", "playing")
     } else {
         ("‖", "paused")
     };
-    let phase = app.replay.store.phase_at(app.now());
-    let auto = if app.auto_pause { "auto-pause" } else { "" };
+    let phase = v.phase;
+    let auto = if v.auto_pause { "auto-pause" } else { "" };
     let variants = [
         (
             local.format("%a %d %b %Y %H:%M:%S %Z").to_string(),
@@ -57,30 +57,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (
             local.format("%H:%M:%S %Z").to_string(),
             format!("{sym} {speed}"),
-            if app.auto_pause { "A" } else { "" },
+            if v.auto_pause { "A" } else { "" },
         ),
     ];
     let badge_w = badge_text.width();
-    let pieces = |v: &(String, String, &str)| -> Vec<String> {
-        [phase.to_string(), v.1.clone(), v.2.to_string(), v.0.clone()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect()
+    let pieces = |var: &(String, String, &str)| -> Vec<String> {
+        [
+            phase.to_string(),
+            var.1.clone(),
+            var.2.to_string(),
+            var.0.clone(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect()
     };
     let width_of = |p: &[String]| p.iter().map(|s| s.width() + 2).sum::<usize>();
     let pick = variants
         .iter()
-        .find(|v| badge_w + width_of(&pieces(v)) <= area.width as usize);
-    let Some(v) = pick.or(variants.last()) else {
+        .find(|var| badge_w + width_of(&pieces(var)) <= area.width as usize);
+    let Some(var) = pick.or(variants.last()) else {
         return;
     };
-    let (clock, play, auto) = (&v.0, &v.1, v.2);
+    let (clock, play, auto) = (&var.0, &var.1, var.2);
 
     let mut x = put(buf, area, area.x, y, &badge_text, badge_style);
     let mut right: Vec<(String, Style)> = vec![(phase.to_string(), t.title)];
     right.push((
         play.clone(),
-        if app.playing() {
+        if v.playing() {
             t.up.patch(t.title)
         } else {
             t.title
@@ -99,7 +104,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             area,
             x + 1,
             y,
-            &fit(&app.title, title_w as usize),
+            &fit(v.title, title_w as usize),
             t.header.patch(t.title),
         );
     }

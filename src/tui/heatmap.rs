@@ -11,8 +11,9 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::time::clock_seconds;
 
-use super::app::{App, Baseline, Move, Pane};
-use super::ui::{arrow, fit, money, pane_block, pct, pct_fit, price, put};
+use super::model::{Baseline, Move, Pane};
+use super::paint::{arrow, fit, money, pane_block, pct, pct_fit, price, put};
+use super::view::View;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tile {
@@ -138,16 +139,15 @@ fn min_extent(items: &[Item], cross: u16, side_by_side: bool) -> Option<u16> {
 }
 
 /// Members of each non-empty sector, largest first.
-fn groups(app: &App) -> Vec<(usize, Vec<usize>)> {
-    let store = &app.replay.store;
-    (0..store.sectors.len())
+fn groups(v: &View) -> Vec<(usize, Vec<usize>)> {
+    (0..v.sectors.len())
         .filter_map(|s| {
-            let mut members: Vec<usize> = (0..store.instruments.len())
-                .filter(|&i| store.instruments[i].sector == s)
+            let mut members: Vec<usize> = (0..v.instruments.len())
+                .filter(|&i| v.instruments[i].sector == s)
                 .collect();
             members.sort_by(|&a, &b| {
-                app.tile_weight[b]
-                    .total_cmp(&app.tile_weight[a])
+                v.tile_weight[b]
+                    .total_cmp(&v.tile_weight[a])
                     .then(a.cmp(&b))
             });
             (!members.is_empty()).then_some((s, members))
@@ -155,11 +155,10 @@ fn groups(app: &App) -> Vec<(usize, Vec<usize>)> {
         .collect()
 }
 
-fn try_tiles(app: &App, area: Rect, groups: &[(usize, Vec<usize>)], equal: bool) -> Option<Heat> {
-    let store = &app.replay.store;
-    let weight = |i: usize| if equal { 1.0 } else { app.tile_weight[i] };
+fn try_tiles(v: &View, area: Rect, groups: &[(usize, Vec<usize>)], equal: bool) -> Option<Heat> {
+    let weight = |i: usize| if equal { 1.0 } else { v.tile_weight[i] };
     let tile_item = |i: usize| {
-        let w = tile_min_w(&store.instruments[i].symbol);
+        let w = tile_min_w(&v.instruments[i].symbol);
         Item {
             weight: weight(i),
             min_w: w,
@@ -172,13 +171,13 @@ fn try_tiles(app: &App, area: Rect, groups: &[(usize, Vec<usize>)], equal: bool)
         .map(|(_, members)| {
             let min_w = members
                 .iter()
-                .map(|&i| tile_min_w(&store.instruments[i].symbol))
+                .map(|&i| tile_min_w(&v.instruments[i].symbol))
                 .max()
                 .unwrap_or(4)
                 .max(6);
             let tiles: u32 = members
                 .iter()
-                .map(|&i| tile_min_w(&store.instruments[i].symbol) as u32)
+                .map(|&i| tile_min_w(&v.instruments[i].symbol) as u32)
                 .sum();
             Item {
                 weight: members.iter().map(|&i| weight(i)).sum(),
@@ -220,7 +219,7 @@ fn try_tiles(app: &App, area: Rect, groups: &[(usize, Vec<usize>)], equal: bool)
 }
 
 /// Symbols one after another, wrapping, when tiles do not fit.
-fn flow(app: &App, area: Rect, groups: &[(usize, Vec<usize>)]) -> Heat {
+fn flow(v: &View, area: Rect, groups: &[(usize, Vec<usize>)]) -> Heat {
     let mut heat = Heat {
         sectors: Vec::new(),
         tiles: Vec::new(),
@@ -229,7 +228,7 @@ fn flow(app: &App, area: Rect, groups: &[(usize, Vec<usize>)]) -> Heat {
     let (mut x, mut y) = (area.x, area.y);
     for (_, members) in groups {
         for &i in members {
-            let w = tile_min_w(&app.replay.store.instruments[i].symbol).min(area.width);
+            let w = tile_min_w(&v.instruments[i].symbol).min(area.width);
             if x + w > area.right() {
                 x = area.x;
                 y += 1;
@@ -249,62 +248,62 @@ fn flow(app: &App, area: Rect, groups: &[(usize, Vec<usize>)]) -> Heat {
 
 /// The heatmap's layout inside `inner`: a pure function of the size and the replay, shared
 /// by drawing and mouse hit-testing.
-pub fn layout(app: &App, inner: Rect) -> Heat {
-    let groups = groups(app);
-    try_tiles(app, inner, &groups, false)
-        .or_else(|| try_tiles(app, inner, &groups, true))
-        .unwrap_or_else(|| flow(app, inner, &groups))
+pub fn layout(v: &View, inner: Rect) -> Heat {
+    let groups = groups(v);
+    try_tiles(v, inner, &groups, false)
+        .or_else(|| try_tiles(v, inner, &groups, true))
+        .unwrap_or_else(|| flow(v, inner, &groups))
 }
 
 /// The instrument whose tile is at `pos` (for mouse clicks).
-pub fn instrument_at(app: &App, area: Rect, pos: Position) -> Option<usize> {
+pub fn instrument_at(v: &View, area: Rect, pos: Position) -> Option<usize> {
     let inner = Block::bordered().inner(area);
-    layout(app, inner)
+    layout(v, inner)
         .tiles
         .iter()
         .find(|t| t.rect.contains(pos))
         .map(|t| t.instrument)
 }
 
-fn baseline_label(app: &App) -> String {
-    match app.baseline {
+fn baseline_label(v: &View) -> String {
+    match v.baseline {
         Baseline::PriorClose => "vs prior close".into(),
         Baseline::Open => "vs today's open".into(),
-        Baseline::Headline => match app.headline_in_focus() {
+        Baseline::Headline => match v.headline_in_focus() {
             Some(i) => format!(
                 "since the {} headline",
-                clock_seconds(app.replay.store.headlines[i].ts, app.tz())
+                clock_seconds(v.headlines[i].ts, v.tz())
             ),
             None => "vs prior close (no headline yet)".into(),
         },
     }
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let moves = app.moves();
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+    let moves = &v.moves;
     let total: Option<f64> = {
         let v: Vec<f64> = moves.iter().filter_map(|m| m.market_value).collect();
         (!v.is_empty()).then(|| v.iter().sum())
     };
-    let mut title = vec![Span::styled(baseline_label(app), t.dim)];
+    let mut title = vec![Span::styled(baseline_label(v), t.dim)];
     if let Some(total) = total {
         title.push(Span::styled(
             format!("  all {}", money(Some(total))),
             t.signed(Some(total)),
         ));
     }
-    let inner = pane_block(app, Pane::Heatmap, title, area, buf);
+    let inner = pane_block(v, Pane::Heatmap, title, area, buf);
     if inner.is_empty() {
         return;
     }
-    let heat = layout(app, inner);
-    let store = &app.replay.store;
+    let heat = layout(v, inner);
+
     for &(s, r) in &heat.sectors {
-        let m = app.sector_move(s, &moves);
+        let m = v.sector_moves[s];
         let w = r.width.saturating_sub(1) as usize;
         let p = pct(m.pct);
-        let name = &store.sectors[s];
+        let name = &v.sectors[s];
         let mut text = format!("{name} {p}");
         if let Some(mv) = m.market_value {
             text = format!("{text} {}", money(Some(mv)));
@@ -329,12 +328,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
     }
     for tile in &heat.tiles {
-        draw_tile(app, tile, moves[tile.instrument], heat.flow, buf);
+        draw_tile(v, tile, moves[tile.instrument], heat.flow, buf);
     }
 }
 
-fn draw_tile(app: &App, tile: &Tile, m: Move, flow: bool, buf: &mut Buffer) {
-    let t = &app.theme;
+fn draw_tile(v: &View, tile: &Tile, m: Move, flow: bool, buf: &mut Buffer) {
+    let t = v.theme;
     let r = tile.rect;
     // The last column (and the last row of tall tiles) is a gap between tiles.
     let fill = Rect {
@@ -351,8 +350,8 @@ fn draw_tile(app: &App, tile: &Tile, m: Move, flow: bool, buf: &mut Buffer) {
     }
     let style = t.heat(m.pct);
     buf.set_style(fill, style);
-    let info = &app.replay.store.instruments[tile.instrument];
-    let st = &app.snap.instruments[tile.instrument];
+    let info = &v.instruments[tile.instrument];
+    let st = &v.snap.instruments[tile.instrument];
     let sym = if t.color {
         info.symbol.clone()
     } else {
@@ -388,7 +387,7 @@ fn draw_tile(app: &App, tile: &Tile, m: Move, flow: bool, buf: &mut Buffer) {
         let mut s = style;
         if k == 0 {
             s = s.add_modifier(Modifier::BOLD);
-            if tile.instrument == app.selected {
+            if tile.instrument == v.selected {
                 s = s.add_modifier(Modifier::REVERSED);
             }
         }

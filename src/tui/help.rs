@@ -7,16 +7,16 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
-use super::app::App;
 use super::keymap::{Keymap, Section};
-use super::ui::{put, wrap};
+use super::paint::{put, wrap};
+use super::view::View;
 
 /// The overlay's lines for a given text width.
-fn lines(app: &App, width: usize) -> Vec<(String, Style)> {
-    let t = &app.theme;
+fn lines(v: &View, width: usize) -> Vec<(String, Style)> {
+    let t = v.theme;
     let key_w = if width >= 70 { 18 } else { 10 };
     let mut out: Vec<(String, Style)> = Vec::new();
-    let rows = app.keymap.help_rows();
+    let rows = v.keymap.help_rows();
     for section in Section::ALL {
         out.push((
             section.title().to_string(),
@@ -56,7 +56,7 @@ fn lines(app: &App, width: usize) -> Vec<(String, Style)> {
     for l in wrap(&remap, width) {
         out.push((l, t.dim));
     }
-    let prov = &app.replay.manifest.provenance;
+    let prov = &v.provenance;
     let about = format!(
         "{}: {}",
         prov.kind.badge(),
@@ -68,9 +68,9 @@ fn lines(app: &App, width: usize) -> Vec<(String, Style)> {
     out
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
-    let one = lines(app, area.width.saturating_sub(8).min(80) as usize);
+    let one = lines(v, area.width.saturating_sub(8).min(80) as usize);
     // Two columns when one does not fit the height and the screen is wide enough.
     let two = one.len() as u16 + 2 > area.height.saturating_sub(2) && area.width >= 100;
     let w = if two {
@@ -83,7 +83,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         w.saturating_sub(4)
     };
-    let lines = lines(app, col_w.saturating_sub(1) as usize);
+    let lines = lines(v, col_w.saturating_sub(1) as usize);
     // Split near the middle: at a section start if one is close, else between two commands
     // (never inside a wrapped one).
     let split = if two {
@@ -113,7 +113,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     Clear.render(r, buf);
-    let t = &app.theme;
+    let t = v.theme;
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(t.border_focus)
@@ -123,7 +123,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(r);
     block.render(r, buf);
-    let scroll = (app.help_scroll as usize).min(tall.saturating_sub(inner.height as usize));
+    let scroll = (v.help_scroll as usize).min(tall.saturating_sub(inner.height as usize));
     for (c, col) in [left, right].iter().enumerate() {
         let x = inner.x + 1 + c as u16 * col_w;
         let clip = Rect {

@@ -3,7 +3,7 @@
 
 use ratatui::layout::Rect;
 
-use super::app::Pane;
+use super::model::Pane;
 
 /// Below this the screen only says it is too small.
 pub const MIN_WIDTH: u16 = 60;

@@ -2,6 +2,7 @@
 //! Every pane draws from one engine snapshot at the clock's time, so panes always agree and
 //! nothing after the clock is ever shown.
 
+pub mod action;
 pub mod app;
 pub mod bench;
 pub mod bigtext;
@@ -9,14 +10,19 @@ pub mod board;
 pub mod chart;
 pub mod counters;
 pub mod export;
+pub mod filter;
 pub mod header;
 pub mod heatmap;
 pub mod help;
+pub mod hit;
 pub mod keymap;
 pub mod layout;
 pub mod lesson;
+pub mod model;
 pub mod news;
 pub mod notes;
+pub mod paint;
+pub mod playback;
 pub mod presenter;
 pub mod runner;
 pub mod status;
@@ -24,6 +30,7 @@ pub mod study;
 pub mod tape;
 pub mod theme;
 pub mod ui;
+pub mod view;
 
 use std::io::stdout;
 use std::path::PathBuf;
@@ -98,27 +105,28 @@ pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
         })?),
         None => None,
     };
-    let loaded_notes = notes::load(&replay).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let notes = notes::load(&replay).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let pause_filter = match &opts.auto_pause {
+        Some(text) => Some(
+            app::HeadlineFilter::parse(text, &replay.store.headlines)
+                .map_err(|e| color_eyre::eyre::eyre!("--auto-pause: {e}"))?,
+        ),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let mut app = App::new(&replay, keymap, Theme::from_env());
-    if let Some(filter) = &opts.auto_pause {
-        app.set_pause_filter(filter)
-            .map_err(|e| color_eyre::eyre::eyre!("--auto-pause: {e}"))?;
-    }
-    if let Some((path, list)) = loaded_notes {
-        app.notes = list;
-        app.notes_path = Some(path);
-    }
-    app.set_presenter(opts.presenter);
-    if let Some(lesson) = lesson {
-        app.start_lesson(lesson, std::time::Duration::ZERO);
-    }
+    let startup = app::Startup {
+        lesson,
+        presenter: opts.presenter,
+        pause_filter,
+        notes,
+    };
     let mut terminal = ratatui::try_init()?;
     let restore = Restore::install();
     execute!(stdout(), EnableMouseCapture)?;
-    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app));
+    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app, startup));
     drop(restore);
     result
 }

@@ -9,8 +9,9 @@ use ratatui::widgets::Block;
 
 use crate::time::to_utc;
 
-use super::app::{App, Pane};
-use super::ui::{fit, pane_block, put, wrap};
+use super::model::Pane;
+use super::paint::{fit, pane_block, put, wrap};
+use super::view::View;
 
 /// Text lines shown per headline unless the pane is zoomed.
 const MAX_TEXT_LINES: usize = 3;
@@ -22,12 +23,12 @@ struct Entry {
 }
 
 /// The headlines in view and where they go: the selection is always in view.
-fn visible(app: &App, inner: Rect) -> Vec<Entry> {
-    let seen = app.snap.headlines_seen;
+fn visible(v: &View, inner: Rect) -> Vec<Entry> {
+    let seen = v.snap.headlines_seen;
     let width = inner.width.saturating_sub(2) as usize;
-    let max_lines = if app.zoom { usize::MAX } else { MAX_TEXT_LINES };
+    let max_lines = if v.zoom { usize::MAX } else { MAX_TEXT_LINES };
     let text = |i: usize| {
-        let mut lines = wrap(&app.replay.store.headlines[i].text, width);
+        let mut lines = wrap(&v.headlines[i].text, width);
         if lines.len() > max_lines {
             lines.truncate(max_lines);
             if let Some(last) = lines.last_mut() {
@@ -38,7 +39,7 @@ fn visible(app: &App, inner: Rect) -> Vec<Entry> {
     };
     let height = inner.height as usize;
     let newest_first = (0..seen).rev();
-    let sel_pos = app.news_selected.map_or(0, |i| seen - 1 - i);
+    let sel_pos = v.news_selected.map_or(0, |i| seen - 1 - i);
     // Drop items from the top until the selected one fits.
     let heights: Vec<usize> = newest_first
         .clone()
@@ -70,23 +71,23 @@ fn visible(app: &App, inner: Rect) -> Vec<Entry> {
 }
 
 /// The headline drawn at `pos` (for mouse clicks).
-pub fn headline_at(app: &App, area: Rect, pos: Position) -> Option<usize> {
+pub fn headline_at(v: &View, area: Rect, pos: Position) -> Option<usize> {
     let inner = Block::bordered().inner(area);
     if !inner.contains(pos) {
         return None;
     }
-    visible(app, inner)
+    visible(v, inner)
         .iter()
         .take_while(|e| e.y <= pos.y)
         .last()
         .map(|e| e.headline)
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let seen = app.snap.headlines_seen;
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+    let seen = v.snap.headlines_seen;
     let title = vec![Span::styled(format!("{seen} so far, newest first"), t.dim)];
-    let inner = pane_block(app, Pane::News, title, area, buf);
+    let inner = pane_block(v, Pane::News, title, area, buf);
     if inner.is_empty() {
         return;
     }
@@ -94,12 +95,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         put(buf, inner, inner.x, inner.y, "no headlines yet", t.dim);
         return;
     }
-    let tz = app.tz();
-    let store = &app.replay.store;
-    let today = to_utc(app.now()).with_timezone(&tz).date_naive();
-    let selected = app.news_selected;
-    for e in visible(app, inner) {
-        let h = &store.headlines[e.headline];
+    let tz = v.tz();
+
+    let today = to_utc(v.now()).with_timezone(&tz).date_naive();
+    let selected = v.news_selected;
+    for e in visible(v, inner) {
+        let h = &v.headlines[e.headline];
         let is_sel = selected == Some(e.headline);
         let base = if is_sel { t.selected } else { t.text };
         if is_sel {
@@ -109,7 +110,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         if is_sel {
             x = put(buf, inner, x, e.y, "▶ ", base);
         }
-        if app.is_fresh(e.headline) {
+        if v.is_fresh(e.headline) {
             x = put(buf, inner, x, e.y, "NEW", t.fresh);
             x = put(buf, inner, x, e.y, " ", base);
         }
@@ -134,13 +135,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         x = put(buf, inner, x + 1, e.y, &h.source, base.patch(t.dim));
         for &ti in &h.tickers {
-            let change = app.snap.instruments[ti as usize].change_pct;
+            let change = v.snap.instruments[ti as usize].change_pct;
             x = put(
                 buf,
                 inner,
                 x + 1,
                 e.y,
-                &store.instruments[ti as usize].symbol,
+                &v.instruments[ti as usize].symbol,
                 base.patch(t.signed(change)),
             );
         }

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use crate::replay::Replay;
 use crate::time::{UnixNanos, clock_seconds, parse_rfc3339, rfc3339_in};
 
-use super::app::App;
-use super::ui::{fit, put};
+use super::paint::{fit, put};
+use super::view::View;
 
 pub const FILE_NAME: &str = "notes.json";
 
@@ -159,11 +159,11 @@ pub fn save(replay: &Replay, notes: &[Note], preferred: Option<&Path>) -> Result
 }
 
 /// The notes list overlay: time and text, the selection highlighted.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
-    let t = &app.theme;
+    let t = v.theme;
     let w = area.width.saturating_sub(4).min(90);
-    let h = (app.notes.len().max(1) as u16 + 2).min(area.height.saturating_sub(2));
+    let h = (v.notes.len().max(1) as u16 + 2).min(area.height.saturating_sub(2));
     if w < 8 || h < 3 {
         return;
     }
@@ -176,7 +176,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     Clear.render(r, buf);
     let title = format!(
         " Notes ({}): Enter jumps · Del deletes · Esc closes ",
-        app.notes.len()
+        v.notes.len()
     );
     let block = Block::bordered()
         .border_type(BorderType::Double)
@@ -187,8 +187,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ));
     let inner = block.inner(r);
     block.render(r, buf);
-    if app.notes.is_empty() {
-        let key = app.keys_text(super::app::Action::Note);
+    if v.notes.is_empty() {
+        let key = v.keys_text(super::action::Action::Note);
         put(
             buf,
             inner,
@@ -200,9 +200,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let rows = inner.height as usize;
-    let first = (app.notes_selected + 1).saturating_sub(rows);
-    let tz = app.tz();
-    for (k, (i, n)) in app
+    let first = (v.notes_selected + 1).saturating_sub(rows);
+    let tz = v.tz();
+    for (k, (i, n)) in v
         .notes
         .iter()
         .enumerate()
@@ -211,7 +211,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
     {
         let y = inner.y + k as u16;
-        let sel = i == app.notes_selected;
+        let sel = i == v.notes_selected;
         let style = if sel { t.selected } else { t.text };
         if sel {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);

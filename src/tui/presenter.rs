@@ -12,21 +12,21 @@ use unicode_width::UnicodeWidthStr;
 use crate::lesson::format_money;
 use crate::time::{clock_seconds, to_utc};
 
-use super::app::App;
 use super::bigtext::{self, Size};
 use super::header::speed_label;
-use super::ui::{fit, put, wrap};
+use super::paint::{fit, put, wrap};
+use super::view::View;
 use super::{counters, header, lesson, status};
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
     }
-    let t = &app.theme;
+    let t = v.theme;
     buf.set_style(area, t.text);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -38,17 +38,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         return;
     }
-    header::render(app, Rect { height: 1, ..area }, buf);
-    status::render(
-        app,
-        Rect::new(area.x, area.bottom() - 1, area.width, 1),
-        buf,
-    );
+    header::render(v, Rect { height: 1, ..area }, buf);
+    status::render(v, Rect::new(area.x, area.bottom() - 1, area.width, 1), buf);
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
 
     let top_h = 6u16;
     let rest = body.height.saturating_sub(top_h);
-    let groups = tiles(app);
+    let groups = tiles(v);
     let cols: u16 = if body.width >= 100 { 4 } else { 2 };
     let rows = (groups.len() as u16).div_ceil(cols);
     let tile_h = if rest >= rows * 6 + 7 {
@@ -59,7 +55,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         0
     };
     let top = Rect::new(body.x, body.y, body.width, top_h.min(body.height));
-    render_top(app, top, buf);
+    render_top(v, top, buf);
     let tiles_area = Rect::new(body.x, top.bottom(), body.width, rows * tile_h);
     if tile_h > 0 {
         let tile_w = body.width / cols;
@@ -76,7 +72,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 w.saturating_sub(1),
                 tile_h.saturating_sub(1).max(1),
             );
-            render_tile(app, tile, rect, buf);
+            render_tile(v, tile, rect, buf);
         }
     }
     let prompt = Rect::new(
@@ -85,7 +81,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         body.width,
         body.bottom().saturating_sub(tiles_area.bottom()),
     );
-    render_prompt(app, prompt, buf);
+    render_prompt(v, prompt, buf);
 }
 
 /// A tile: a sector, or the selected instrument.
@@ -94,21 +90,20 @@ pub enum Tile {
     Instrument(usize),
 }
 
-fn tiles(app: &App) -> Vec<Tile> {
-    let store = &app.replay.store;
-    let mut v: Vec<Tile> = (0..store.sectors.len())
-        .filter(|&s| store.instruments.iter().any(|i| i.sector == s))
+fn tiles(v: &View) -> Vec<Tile> {
+    let mut tiles: Vec<Tile> = (0..v.sectors.len())
+        .filter(|&s| v.instruments.iter().any(|i| i.sector == s))
         .map(Tile::Sector)
         .collect();
-    v.push(Tile::Instrument(app.selected));
-    v
+    tiles.push(Tile::Instrument(v.selected));
+    tiles
 }
 
 /// The big clock on the left, the counters on the right.
-fn render_top(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let tz = app.tz();
-    let clock = clock_seconds(app.now(), tz).to_string();
+fn render_top(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+    let tz = v.tz();
+    let clock = clock_seconds(v.now(), tz).to_string();
     let size = if area.width >= bigtext::width(&clock, Size::Half) + 4 + 44 {
         Size::Half
     } else {
@@ -119,19 +114,19 @@ fn render_top(app: &App, area: Rect, buf: &mut Buffer) {
         width: clock_w,
         ..area
     };
-    let local = to_utc(app.now()).with_timezone(&tz);
-    let state = if app.playing() {
-        format!("▶ {}", speed_label(app.clock.speed()))
+    let local = to_utc(v.now()).with_timezone(&tz);
+    let state = if v.playing() {
+        format!("▶ {}", speed_label(v.speed))
     } else {
         "‖ paused".into()
     };
     let title = format!(
         " {} · {} · {} ",
         local.format("%a %d %b %Z"),
-        app.replay.store.phase_at(app.now()),
+        v.phase,
         state
     );
-    let inner = boxed(app, left, &title, t.border, buf);
+    let inner = boxed(v, left, &title, t.border, buf);
     bigtext::render(&clock, size, inner.x + 1, inner.y, inner, t.title, buf);
 
     let right = Rect::new(
@@ -143,17 +138,11 @@ fn render_top(app: &App, area: Rect, buf: &mut Buffer) {
     if right.width < 12 {
         return;
     }
-    let inner = boxed(
-        app,
-        right,
-        " Market value since prior close ",
-        t.border,
-        buf,
-    );
-    let total = app.snap.total_market_cap_change();
+    let inner = boxed(v, right, " Market value since prior close ", t.border, buf);
+    let total = v.snap.total_market_cap_change();
     let total_text = format_money(total);
     let style = t.signed(total).patch(t.title);
-    let list = counters::instruments(app);
+    let list = counters::instruments(v);
     let list_w = 14u16;
     let big = (bigtext::small_has(&total_text)
         && bigtext::width(&total_text, Size::Small) + list_w + 3 <= inner.width
@@ -171,10 +160,10 @@ fn render_top(app: &App, area: Rect, buf: &mut Buffer) {
             x += s.width() as u16 + 2;
         }
     }
-    let store = &app.replay.store;
+
     for (k, &(i, m)) in list.iter().take(inner.height as usize).enumerate() {
         let y = inner.y + k as u16;
-        let sym = &store.instruments[i].symbol;
+        let sym = &v.instruments[i].symbol;
         let nx = put(buf, inner, x, y, &format!("{sym:<5}"), t.text);
         put(
             buf,
@@ -187,7 +176,7 @@ fn render_top(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn boxed(app: &App, area: Rect, title: &str, border: Style, buf: &mut Buffer) -> Rect {
+fn boxed(v: &View, area: Rect, title: &str, border: Style, buf: &mut Buffer) -> Rect {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return area;
@@ -197,32 +186,28 @@ fn boxed(app: &App, area: Rect, title: &str, border: Style, buf: &mut Buffer) ->
         .border_style(border)
         .title(Line::styled(
             fit(title, area.width.saturating_sub(2) as usize),
-            app.theme.title,
+            v.theme.title,
         ));
     let inner = block.inner(area);
     block.render(area, buf);
     inner
 }
 
-fn render_tile(app: &App, tile: &Tile, r: Rect, buf: &mut Buffer) {
+fn render_tile(v: &View, tile: &Tile, r: Rect, buf: &mut Buffer) {
     let r = r.intersection(buf.area);
     if r.is_empty() {
         return;
     }
-    let t = &app.theme;
-    let store = &app.replay.store;
+    let t = v.theme;
+
     let (name, pct, mv) = match *tile {
         Tile::Sector(s) => {
-            let st = app.snap.sectors[s];
-            (
-                store.sectors[s].clone(),
-                st.change_pct,
-                st.market_cap_change,
-            )
+            let st = v.snap.sectors[s];
+            (v.sectors[s].clone(), st.change_pct, st.market_cap_change)
         }
         Tile::Instrument(i) => {
-            let info = &store.instruments[i];
-            let st = &app.snap.instruments[i];
+            let info = &v.instruments[i];
+            let st = &v.snap.instruments[i];
             let last = st
                 .last
                 .map_or_else(String::new, |p| format!(" {}", p.display(info.decimals)));
@@ -248,7 +233,7 @@ fn render_tile(app: &App, tile: &Tile, r: Rect, buf: &mut Buffer) {
         Some(p) => format!("{:+.1}%", crate::cli::snapshot::round_pct(p)),
         None => "-".into(),
     };
-    let arrow = super::ui::arrow(pct);
+    let arrow = super::paint::arrow(pct);
     let mv_text = mv.map(|m| format_money(Some(m)));
     if pct.is_none() {
         put(buf, r, r.x + 1, r.y + 1, "no prints yet", fill);
@@ -269,48 +254,47 @@ fn render_tile(app: &App, tile: &Tile, r: Rect, buf: &mut Buffer) {
 
 /// The lesson's question and answer, else the latest headline, in large type: bold, on
 /// every other line when there is room.
-fn render_prompt(app: &App, area: Rect, buf: &mut Buffer) {
+fn render_prompt(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.height < 3 {
         return;
     }
-    let t = &app.theme;
-    let shown = lesson::shown(app);
+    let t = v.theme;
+    let shown = &v.lesson;
     let (title, paras): (String, Vec<(String, Style)>) = match &shown {
         Some(s) => {
-            let mut v = Vec::new();
+            let mut paras = Vec::new();
             if let Some(p) = &s.prompt {
-                v.push((p.clone(), t.title));
+                paras.push((p.clone(), t.title));
             }
             if let Some(a) = &s.answer {
-                v.push((a.clone(), t.important));
+                paras.push((a.clone(), t.important));
             }
-            (format!(" {} ", s.heading), v)
+            (format!(" {} ", s.heading), paras)
         }
         None => {
-            let store = &app.replay.store;
-            let mut v = Vec::new();
-            if let Some(st) = lesson::status_text(app) {
-                v.push((st, t.dim));
+            let mut paras = Vec::new();
+            if let Some(st) = lesson::status_text(v) {
+                paras.push((st, t.dim));
             }
-            match app.snap.headlines_seen.checked_sub(1) {
+            match v.snap.headlines_seen.checked_sub(1) {
                 Some(i) => {
-                    let h = &store.headlines[i];
+                    let h = &v.headlines[i];
                     (
                         format!(
                             " Latest headline · {} · {} ",
-                            clock_seconds(h.ts, app.tz()),
+                            clock_seconds(h.ts, v.tz()),
                             h.source
                         ),
                         {
-                            v.push((h.text.clone(), t.title));
-                            v
+                            paras.push((h.text.clone(), t.title));
+                            paras
                         },
                     )
                 }
                 None => (" Headlines ".into(), {
-                    v.push(("no headlines yet".into(), t.dim));
-                    v
+                    paras.push(("no headlines yet".into(), t.dim));
+                    paras
                 }),
             }
         }
@@ -320,7 +304,7 @@ fn render_prompt(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         t.border
     };
-    let inner = boxed(app, area, &title, border, buf);
+    let inner = boxed(v, area, &title, border, buf);
     let width = inner.width.saturating_sub(4) as usize;
     if width < 4 {
         return;

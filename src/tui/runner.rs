@@ -10,7 +10,7 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::app::{Action, App, Effect};
+use super::app::{Action, App, Effect, Msg, Startup};
 use super::{export, notes, ui};
 
 /// Frame period while playing (30 fps).
@@ -60,8 +60,9 @@ impl FrameLog {
     }
 }
 
-fn handle(app: &mut App, event: Event, wall: Duration) {
-    let action = match event {
+/// The action a terminal event stands for.
+fn action_of(app: &App, event: Event) -> Option<Action> {
+    match event {
         Event::Key(k) if k.kind != KeyEventKind::Release => app.key_action(k),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
@@ -79,11 +80,7 @@ fn handle(app: &mut App, event: Event, wall: Duration) {
         },
         Event::Resize(w, h) => Some(Action::Resize(w, h)),
         _ => None,
-    };
-    if let Some(a) = action {
-        app.update(a, wall);
     }
-    run_effects(app);
 }
 
 /// Where `x` writes: `$TAPEDECK_EXPORT_DIR`, else `export/` in the working directory.
@@ -93,50 +90,43 @@ pub fn export_dir() -> PathBuf {
         .map_or_else(|| PathBuf::from("export"), PathBuf::from)
 }
 
-/// Carries out the input and output `update` asked for, and reports the outcome.
-pub fn run_effects(app: &mut App) {
-    for effect in app.take_effects() {
-        match effect {
-            Effect::SaveNotes => {
-                match notes::save(app.replay, &app.notes, app.notes_path.as_deref()) {
-                    Ok(path) => {
-                        if app.message.is_none() {
-                            app.report(format!("notes saved to {}", path.display()), false);
-                        }
-                        app.notes_path = Some(path);
-                    }
-                    Err(e) => app.report(e, true),
+/// Applies `msg`, then carries out the input and output the app asked for, feeding each
+/// outcome back; returns whether the screen needs drawing.
+pub fn apply(app: &mut App, msg: impl Into<Msg>, wall: Duration) -> bool {
+    let mut out = app.update(msg, wall);
+    let mut redraw = out.redraw;
+    while !out.effects.is_empty() {
+        let mut next = Vec::new();
+        for effect in out.effects {
+            let result = match effect {
+                Effect::SaveNotes => {
+                    Msg::NotesSaved(notes::save(app.replay(), app.notes(), app.notes_path()))
                 }
-            }
-            Effect::Export => {
-                let (w, h) = (app.area.width.max(1), app.area.height.max(1));
-                // The status line is part of the screen; keep it free of the old message.
-                app.message = None;
-                match export::write_all(app, &export_dir(), w, h) {
-                    Ok(files) => {
-                        let names: Vec<String> = files
-                            .iter()
-                            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into()))
-                            .collect();
-                        app.report(
-                            format!(
-                                "exported {} files to {}: {}",
-                                files.len(),
-                                export_dir().display(),
-                                names.join(" ")
-                            ),
-                            false,
-                        );
+                Effect::Export => {
+                    let area = app.area();
+                    let (w, h) = (area.width.max(1), area.height.max(1));
+                    let dir = export_dir();
+                    Msg::Exported {
+                        result: export::write_all(app, &dir, w, h),
+                        dir,
                     }
-                    Err(e) => app.report(format!("export failed: {e}"), true),
                 }
-            }
+            };
+            let o = app.update(result, wall);
+            redraw |= o.redraw;
+            next.extend(o.effects);
         }
+        out.effects = next;
     }
+    redraw
 }
 
 /// Runs until the app quits or a signal arrives; returns the exit code.
-pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result<i32> {
+pub async fn event_loop(
+    term: &mut DefaultTerminal,
+    app: &mut App<'_>,
+    startup: Startup,
+) -> Result<i32> {
     let start = Instant::now();
     let mut log = FrameLog::from_env();
     let mut events = EventStream::new();
@@ -144,7 +134,12 @@ pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let size = term.size()?;
-    app.update(Action::Resize(size.width, size.height), start.elapsed());
+    let mut dirty = apply(app, startup, start.elapsed());
+    dirty |= apply(
+        app,
+        Action::Resize(size.width, size.height),
+        start.elapsed(),
+    );
     let mut last_draw: Option<Instant> = None;
     let mut next_tick = Instant::now();
     let mut last_loop = Instant::now();
@@ -156,13 +151,13 @@ pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result
             l.played += now - last_loop;
         }
         last_loop = now;
-        if let Some(code) = app.quit {
+        if let Some(code) = app.exit_code() {
             break code;
         }
-        if app.dirty && last_draw.is_none_or(|d| now - d >= MIN_FRAME) {
+        if dirty && last_draw.is_none_or(|d| now - d >= MIN_FRAME) {
             let t = Instant::now();
             term.draw(|f| ui::draw(f, app))?;
-            app.dirty = false;
+            dirty = false;
             last_draw = Some(now);
             if let Some(l) = log.as_mut() {
                 l.draws.push(t.elapsed());
@@ -173,7 +168,7 @@ pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result
         // otherwise sleep until something happens.
         let wake = if app.playing() {
             Some(next_tick)
-        } else if app.dirty {
+        } else if dirty {
             last_draw.map(|d| d + MIN_FRAME)
         } else {
             None
@@ -181,15 +176,18 @@ pub async fn event_loop(term: &mut DefaultTerminal, app: &mut App<'_>) -> Result
         let sleep = tokio::time::sleep_until(wake.unwrap_or(now).into());
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => handle(app, ev, start.elapsed()),
+                Some(Ok(ev)) => {
+                    if let Some(a) = action_of(app, ev) {
+                        dirty |= apply(app, a, start.elapsed());
+                    }
+                }
                 Some(Err(e)) => return Err(e.into()),
                 None => break 0,
             },
             _ = sleep, if wake.is_some() => {
                 let now = Instant::now();
                 next_tick = (next_tick + FRAME).max(now);
-                app.update(Action::Tick, start.elapsed());
-                run_effects(app);
+                dirty |= apply(app, Action::Tick, start.elapsed());
             }
             _ = sigterm.recv() => break 143,
             _ = sighup.recv() => break 129,

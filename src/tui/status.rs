@@ -5,18 +5,18 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
-use super::app::App;
-use super::ui::{fit, put};
+use super::paint::{fit, put};
+use super::view::View;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
     }
-    let t = &app.theme;
+    let t = v.theme;
     let y = area.y;
     let mut x = area.x;
-    if let Some(p) = &app.prompt {
+    if let Some(p) = v.prompt {
         x = put(buf, area, x, y, &format!("{}: ", p.kind.label()), t.prompt);
         x = put(buf, area, x, y, &p.text, t.text);
         x = put(buf, area, x, y, "█", t.prompt);
@@ -24,11 +24,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         put(buf, area, x, y, p.kind.hint(), t.dim);
         return;
     }
-    if let Some(l) = super::lesson::status_text(app) {
+    if let Some(l) = super::lesson::status_text(v) {
         x = put(buf, area, x, y, &l, t.prompt);
         x += 2;
     }
-    if let Some(m) = &app.message {
+    if let Some(m) = v.message {
         let room = area.width.saturating_sub(24) as usize;
         let style = if m.error { t.error } else { t.important };
         x = put(
@@ -41,7 +41,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         x += 2;
     }
-    for (keys, label) in app.keymap.status_items() {
+    for (keys, label) in v.keymap.status_items() {
         let w = (keys.width() + 1 + label.width()) as u16;
         if x + w > area.right() {
             break;

@@ -13,8 +13,9 @@ use crate::engine::Store;
 use crate::engine::study::{Gap, Reaction, SectorReaction, Window};
 use crate::time::{UnixNanos, clock_seconds};
 
-use super::app::{App, Pane};
-use super::ui::{fit, pane_block, put, put_right};
+use super::model::Pane;
+use super::paint::{fit, pane_block, put, put_right};
+use super::view::View;
 
 /// The windows shown, as in `tapedeck study`.
 pub const WINDOWS: [Window; 5] = Window::DEFAULT;
@@ -93,23 +94,23 @@ fn columns(width: u16) -> (u16, u16, bool, usize) {
     (sym, 9, false, n.min(WINDOWS.len()))
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let store = &app.replay.store;
-    let focus = app
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+
+    let focus = v
         .headline_in_focus()
-        .filter(|&i| store.headlines[i].ts >= store.start);
+        .filter(|&i| v.headlines[i].ts >= v.start);
     let title = match focus {
         Some(i) => {
-            let h = &store.headlines[i];
+            let h = &v.headlines[i];
             vec![Span::styled(
-                format!("{} {} {}", h.id, clock_seconds(h.ts, app.tz()), h.source),
+                format!("{} {} {}", h.id, clock_seconds(h.ts, v.tz()), h.source),
                 t.dim,
             )]
         }
         None => Vec::new(),
     };
-    let inner = pane_block(app, Pane::Study, title, area, buf);
+    let inner = pane_block(v, Pane::Study, title, area, buf);
     if inner.is_empty() {
         return;
     }
@@ -124,9 +125,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let table = app.study_table(hi);
-    let now = app.now();
-    let h = &store.headlines[hi];
+    let Some(table) = v.study_table.filter(|t| t.headline == hi) else {
+        return;
+    };
+    let now = v.now();
+    let h = &v.headlines[hi];
     let mut y = inner.y;
     put(
         buf,
@@ -157,7 +160,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Heading,
         Sector(usize, &'a [(SectorReaction, UnixNanos)]),
     }
-    let mut rows: Vec<Row> = (0..store.instruments.len())
+    let mut rows: Vec<Row> = (0..v.instruments.len())
         .map(|i| Row::Instrument(i, &table.rows[i]))
         .collect();
     rows.push(Row::Heading);
@@ -176,11 +179,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let sn = ((inner.width.saturating_sub(label_w)) / 9).min(WINDOWS.len() as u16) as usize;
     let sx_of = |k: usize| inner.x + label_w + k as u16 * 9;
     let visible = inner.bottom().saturating_sub(y) as usize;
-    let skip = app.study_scroll.min(rows.len().saturating_sub(visible));
+    let skip = v.study_scroll.min(rows.len().saturating_sub(visible));
     for row in rows.iter().skip(skip).take(visible) {
         match row {
             Row::Instrument(i, rs) => {
-                let selected = *i == app.selected;
+                let selected = *i == v.selected;
                 let base = if selected { t.selected } else { t.text };
                 if selected {
                     buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.selected);
@@ -190,7 +193,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     inner,
                     inner.x,
                     y,
-                    &fit(&store.instruments[*i].symbol, sym_w as usize - 1),
+                    &fit(&v.instruments[*i].symbol, sym_w as usize - 1),
                     base,
                 );
                 for (k, r) in rs.iter().take(n).enumerate() {
@@ -220,7 +223,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 }
             }
             Row::Sector(s, rs) => {
-                let name = &store.sectors[*s];
+                let name = &v.sectors[*s];
                 put(
                     buf,
                     inner,

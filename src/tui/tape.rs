@@ -7,41 +7,42 @@ use ratatui::text::Span;
 
 use crate::time::clock_millis;
 
-use super::app::{App, Pane};
-use super::ui::{pane_block, put, put_right, volume};
+use super::model::Pane;
+use super::paint::{pane_block, put, put_right, volume};
+use super::view::View;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let store = &app.replay.store;
+pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
+    let t = v.theme;
+
     let mut title = Vec::new();
-    if !app.tape_filter.is_empty() {
-        let names: Vec<&str> = app
+    if !v.tape_filter.is_empty() {
+        let names: Vec<&str> = v
             .tape_filter
             .iter()
-            .map(|&i| store.instruments[i].symbol.as_str())
+            .map(|&i| v.instruments[i].symbol.as_str())
             .collect();
         title.push(Span::styled(names.join(","), t.important));
         title.push(Span::raw(" "));
     }
-    if app.min_size > 0 {
-        title.push(Span::styled(format!("≥{} ", app.min_size), t.important));
+    if v.min_size > 0 {
+        title.push(Span::styled(format!("≥{} ", v.min_size), t.important));
     }
-    if app.tape_frozen.is_some() {
+    if v.tape_frozen {
         title.push(Span::styled(" FROZEN ", t.fresh));
     }
-    if store.all_series().iter().any(|s| s.is_bars()) {
+    if v.has_bars {
         title.push(Span::styled("B = completed bar ", t.dim));
     }
-    let inner = pane_block(app, Pane::Tape, title, area, buf);
+    let inner = pane_block(v, Pane::Tape, title, area, buf);
     if inner.is_empty() {
         return;
     }
-    if app.tape.is_empty() {
+    if v.tape.is_empty() {
         put(buf, inner, inner.x, inner.y, "no prints yet", t.dim);
         return;
     }
-    let tz = app.tz();
-    let sym_w = store
+    let tz = v.tz();
+    let sym_w = v
         .instruments
         .iter()
         .map(|i| i.symbol.len())
@@ -50,19 +51,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // Time, symbol, price (up to 8 wide), arrow, size (up to 6): the hour goes first when narrow.
     let wide = inner.width >= 12 + 1 + sym_w + 1 + 8 + 9;
     let arrow_x = inner.right().saturating_sub(9);
-    for (row, p) in app
+    for (row, p) in v
         .tape
         .iter()
-        .skip(app.tape_scroll)
+        .skip(v.tape_scroll)
         .take(inner.height as usize)
         .enumerate()
     {
         let y = inner.y + row as u16;
-        let info = &store.instruments[p.instrument as usize];
+        let info = &v.instruments[p.instrument as usize];
         let dir = p
             .prev_price
             .map(|prev| (p.price.0 - prev.0).signum() as f64);
-        let large = p.size >= app.large_print[p.instrument as usize];
+        let large = p.size >= v.large_print[p.instrument as usize];
         let base = if large { t.large_print } else { t.text };
         if large {
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.large_print);
@@ -89,7 +90,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             base.patch(t.signed(dir)),
         );
         // A bar-only instrument's row is a completed bar, never a print: mark it so.
-        let marker = if p.bar { "B" } else { super::ui::arrow(dir) };
+        let marker = if p.bar { "B" } else { super::paint::arrow(dir) };
         put(
             buf,
             inner,
