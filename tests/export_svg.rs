@@ -269,3 +269,65 @@ fn tapedeck_export_renders_headlessly() {
     ]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("headline h5 comes after"));
 }
+
+/// Value-axis labels of a chart SVG (right-aligned dark text left of the plot).
+fn svg_axis_labels(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| {
+            n.has_tag_name("text")
+                && n.attribute("text-anchor") == Some("end")
+                && n.attribute("fill") == Some("#333333")
+        })
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect()
+}
+
+/// True when `step` (in hundredths) is 1, 2, 2.5 or 5 × 10ⁿ.
+fn is_round_step(step: i64) -> bool {
+    let mut s = step * 10;
+    while s % 10 == 0 && s >= 100 {
+        s /= 10;
+    }
+    [10, 20, 25, 50].contains(&s)
+}
+
+#[test]
+fn the_chart_svg_labels_its_price_axis_at_round_steps_on_the_tick_grid() {
+    let r = tui_fixture::replay();
+    for (t, sel) in [(mon(16, 0), 0), (mon(11, 7), 5), (mon(9, 45), 2)] {
+        let mut app = app_at(t);
+        app.update(Action::Select(sel), Z);
+        let labels = svg_axis_labels(&chart_svg(&app.view(app.area())));
+        assert!(labels.len() >= 2, "{labels:?}");
+        let tick = r.store.instruments[sel].tick;
+        // In hundredths (every fixture price has two decimals at most).
+        let cents: Vec<i64> = labels
+            .iter()
+            .map(|l| (l.parse::<f64>().unwrap() * 100.0).round() as i64)
+            .collect();
+        let steps: Vec<i64> = cents.windows(2).map(|w| w[0] - w[1]).collect();
+        assert!(steps.iter().all(|&s| s == steps[0] && s > 0), "{labels:?}");
+        assert!(is_round_step(steps[0]), "step {} in {labels:?}", steps[0]);
+        for l in &labels {
+            let p = tapedeck::price::Price::parse(l).unwrap();
+            assert!(p.is_multiple_of(tick), "{l} is off the tick grid");
+            assert!(p.is_multiple_of(tapedeck::price::Price(steps[0] * 10_000_000)));
+        }
+    }
+    // Comparing: percent labels at round steps too.
+    let mut app = app_at(mon(16, 0));
+    app.update(Action::CompareWith(Some(3)), Z);
+    let labels = svg_axis_labels(&chart_svg(&app.view(app.area())));
+    assert!(
+        labels.len() >= 2 && labels.iter().all(|l| l.ends_with('%')),
+        "{labels:?}"
+    );
+    let tenths: Vec<i64> = labels
+        .iter()
+        .map(|l| (l.trim_end_matches('%').parse::<f64>().unwrap() * 10.0).round() as i64)
+        .collect();
+    let steps: Vec<i64> = tenths.windows(2).map(|w| w[0] - w[1]).collect();
+    assert!(steps.iter().all(|&s| s == steps[0]), "{labels:?}");
+    assert!(is_round_step(steps[0] * 10), "{labels:?}");
+}

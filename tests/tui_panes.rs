@@ -634,3 +634,36 @@ fn screen_120x40_help_and_zoom() {
     app.update(Action::Help, Z);
     insta::assert_snapshot!("help", text(&screen(&app, 120, 40)));
 }
+
+#[test]
+fn the_terminal_chart_labels_its_price_axis_at_round_steps_on_the_tick_grid() {
+    let app = app_at(mon(15, 0));
+    let tick = app.replay().store.instruments[app.selected()].tick;
+    for (w, h) in [(90, 16), (60, 30), (140, 45)] {
+        let t = text(&pane(&app, Pane::Chart, w, h));
+        // The gutter: the first word of each plot row, where it reads as a price.
+        let labels: Vec<tapedeck::price::Price> = t
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.trim_start_matches(['│', '┃']).split_whitespace().next())
+            .filter_map(|w| tapedeck::price::Price::parse(w).ok())
+            .collect();
+        assert!(labels.len() >= 2, "{w}x{h}:\n{t}");
+        let steps: Vec<i64> = labels.windows(2).map(|p| p[0].0 - p[1].0).collect();
+        assert!(
+            steps.iter().all(|&s| s == steps[0] && s > 0),
+            "{w}x{h}:\n{t}"
+        );
+        let step = tapedeck::price::Price(steps[0]);
+        assert!(step.is_multiple_of(tick), "{w}x{h}: step off the tick grid");
+        let mut m = steps[0] / 1_000_000; // in thousandths
+        while m % 10 == 0 && m >= 100 {
+            m /= 10;
+        }
+        assert!(
+            [10, 20, 25, 50].contains(&m),
+            "{w}x{h}: step {step:?} is not round\n{t}"
+        );
+        assert!(labels.iter().all(|p| p.is_multiple_of(step)));
+    }
+}

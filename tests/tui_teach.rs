@@ -571,3 +571,70 @@ fn presenter_mode_renders_at_any_size() {
     let small = screen(&app, 30, 8).join(" ");
     assert!(small.contains("presenter mode needs 40×12"), "{small}");
 }
+
+#[test]
+fn a_manual_seek_leaves_the_lessons_stop_and_the_key_goes_on_from_the_next_stop_after_it() {
+    let r = tui_fixture::replay();
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = Lesson::load(&fixture_lesson(dir.path()), r).unwrap();
+    let mut app = app_on(r);
+    let mut wall = Duration::from_secs(1);
+    app.update(
+        Startup {
+            lesson: Some(lesson.clone()),
+            ..Startup::default()
+        },
+        wall,
+    );
+    wall += Duration::from_secs(2);
+    app.update(Action::Tick, wall);
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(text.contains("Where are futures?"), "{text}");
+
+    // `g` to Monday noon: Sunday evening's question must not stay on screen.
+    type_line(&mut app, Action::GoTo, "12:00");
+    assert_eq!(app.now(), tui_fixture::mon(12, 0));
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(!text.contains("Where are futures?"), "{text}");
+    assert!(!text.contains("stop 1 of 2"), "{text}");
+    assert!(
+        text.contains("lesson left at a seek — . goes on to its next stop (14:54:00)"),
+        "{text}"
+    );
+    // The key goes on to the first stop after the clock (14:54), not back to Sunday.
+    press(&mut app, '.', wall);
+    assert!(app.playing(), "plays on to the next stop");
+    wall += Duration::from_secs(10);
+    app.update(Action::Tick, wall);
+    assert_eq!(app.now(), tui_fixture::mon(14, 54));
+    assert!(!app.playing());
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(
+        text.contains("What did CHIP lose?") && text.contains("stop 2 of 2"),
+        "{text}"
+    );
+
+    // A seek past the last stop: the key ends the lesson.
+    app.update(Action::End, wall);
+    let text = screen(&app, 120, 35).join("\n");
+    assert!(!text.contains("What did CHIP lose?"), "{text}");
+    assert!(text.contains("no stop after the clock"), "{text}");
+    press(&mut app, '.', wall);
+    assert!(app.lesson().unwrap().finished);
+
+    // A seek while the lesson plays to its stop also leaves it: the clock is not pulled back.
+    let mut app = app_on(r);
+    app.update(
+        Startup {
+            lesson: Some(lesson),
+            ..Startup::default()
+        },
+        wall,
+    );
+    assert!(app.playing(), "playing to 21:00");
+    type_line(&mut app, Action::GoTo, "10:00");
+    wall += Duration::from_secs(30);
+    app.update(Action::Tick, wall);
+    assert!(app.now() > tui_fixture::mon(10, 0), "played on from 10:00");
+    assert!(app.lesson().unwrap().prompt.is_none());
+}

@@ -14,6 +14,7 @@ use crate::engine::{Bar, Store};
 use crate::price::Price;
 use crate::time::{NANOS_PER_HOUR, NANOS_PER_MIN, UnixNanos, to_utc};
 
+use super::axis;
 use super::model::{ChartStyle, ChartWindow, Pane};
 use super::paint::{pane_block, pct, price, put, put_right};
 use super::view::{ChartData, View};
@@ -209,35 +210,40 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
         hi += 0.5;
         lo -= 0.5;
     }
-    let labels: [String; 3] = if normalised {
-        [
-            format!("{hi:+.1}%"),
-            format!("{:+.1}%", (hi + lo) / 2.0),
-            format!("{lo:+.1}%"),
-        ]
+    // Round steps (on the tick grid for prices), about one label every three rows.
+    let rows = inner.height.saturating_sub(2);
+    let max_labels = (rows as usize / 3).clamp(2, 8);
+    let labels: Vec<(f64, String)> = if normalised {
+        axis::pct_labels(lo, hi, max_labels)
+            .into_iter()
+            .map(|p| (p, format!("{p:+.1}%")))
+            .collect()
     } else {
-        let mid = Price((hi_p.0 / 2 + lo_p.0 / 2).max(0)).round_to(info.tick);
-        [hi_p, mid, lo_p].map(|p| p.display(info.decimals).to_string())
+        axis::price_labels(lo_p, hi_p, info.tick, max_labels)
+            .into_iter()
+            .map(|p| (p.to_f64(), p.display(info.decimals).to_string()))
+            .collect()
     };
-    let gutter = labels.iter().map(|l| l.len()).max().unwrap_or(0) as u16 + 1;
+    let gutter = labels.iter().map(|l| l.1.len()).max().unwrap_or(0) as u16 + 1;
     let plot = Rect::new(
         inner.x + gutter,
         inner.y,
         inner.width.saturating_sub(gutter),
-        inner.height - 2,
+        rows,
     );
     if plot.width < 4 {
         return;
     }
     let axis_y = plot.bottom();
     let label_y = axis_y + 1;
-    for (k, l) in labels.iter().enumerate() {
-        let y = match k {
-            0 => plot.y,
-            1 => plot.y + plot.height / 2,
-            _ => plot.bottom() - 1,
-        };
-        put_right(buf, inner, plot.x - 1, y, l, t.dim);
+    let row = |v: f64| {
+        plot.y
+            + ((hi - v) / (hi - lo) * (plot.height - 1) as f64)
+                .round()
+                .clamp(0.0, (plot.height - 1) as f64) as u16
+    };
+    for (value, text) in &labels {
+        put_right(buf, inner, plot.x - 1, row(*value), text, t.dim);
     }
 
     let span_s = (x1 - x0) as f64 / 1e9;
@@ -291,12 +297,6 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     };
     let col_time = |c: u16| {
         x0 + ((c - plot.x) as f64 / (plot.width - 1).max(1) as f64 * (x1 - x0) as f64) as i64
-    };
-    let row = |v: f64| {
-        plot.y
-            + ((hi - v) / (hi - lo) * (plot.height - 1) as f64)
-                .round()
-                .clamp(0.0, (plot.height - 1) as f64) as u16
     };
 
     if candles {

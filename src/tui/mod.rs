@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod axis;
 pub mod bench;
 pub mod bigtext;
 pub mod board;
