@@ -3,7 +3,7 @@
 
 use crate::time::UnixNanos;
 
-use super::keymap::Key;
+use super::key::Key;
 
 /// Editing the input line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,12 +26,12 @@ pub use super::filter::HeadlineFilter;
 use super::hit::{self, Item};
 use super::keymap::{Key, Keymap};
 use super::lesson::LessonRun;
+use super::model::Note;
 pub use super::model::{
     Baseline, ChartStyle, ChartWindow, Message, Move, Pane, Prompt, PromptKind, SortKey,
 };
-use super::notes::Note;
 pub use super::playback::{Playback, RunTo};
-use super::study::StudyTable;
+use super::study_table::StudyTable;
 use super::theme::Theme;
 use super::view::keys_text;
 

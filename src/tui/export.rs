@@ -584,7 +584,11 @@ pub fn run_cli(
     headline: Option<&str>,
 ) -> Result<Vec<PathBuf>, String> {
     let z = std::time::Duration::ZERO;
-    let mut app = App::new(replay, super::Keymap::default(), super::Theme::colored());
+    let mut app = App::new(
+        replay,
+        super::keymap::Keymap::default(),
+        super::theme::Theme::colored(),
+    );
     app.update(
         Startup {
             presenter,

@@ -59,12 +59,7 @@ impl LessonRun {
     }
 }
 
-/// What a stop shows: a heading, the question and the answer, with live figures filled in.
-pub struct Shown {
-    pub heading: String,
-    pub prompt: Option<String>,
-    pub answer: Option<String>,
-}
+pub use super::model::Shown;
 
 impl LessonRun {
     /// The stop on screen, with live figures filled in from the snapshot.

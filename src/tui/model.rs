@@ -132,3 +132,19 @@ pub struct Move {
     /// Shares × baseline price, where shares are known (the weight in a sector's move).
     pub base_value: Option<f64>,
 }
+
+/// A note the user dropped at a replay time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub ts: crate::time::UnixNanos,
+    pub text: String,
+}
+
+/// What a lesson's stop shows: a heading, the question and the answer, with live figures
+/// filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub heading: String,
+    pub prompt: Option<String>,
+    pub answer: Option<String>,
+}

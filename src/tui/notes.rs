@@ -18,18 +18,14 @@ use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use serde_json::{Value, json};
 
 use crate::replay::Replay;
-use crate::time::{UnixNanos, clock_seconds, parse_rfc3339, rfc3339_in};
+use crate::time::{clock_seconds, parse_rfc3339, rfc3339_in};
 
 use super::paint::{fit, put};
 use super::view::View;
 
 pub const FILE_NAME: &str = "notes.json";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub ts: UnixNanos,
-    pub text: String,
-}
+pub use super::model::Note;
 
 /// The notes file for a replay in the user's data folder.
 pub fn data_path(replay: &Replay) -> Option<PathBuf> {

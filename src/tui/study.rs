@@ -9,60 +9,14 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 
-use crate::engine::Store;
-use crate::engine::study::{Gap, Reaction, SectorReaction, Window};
+use crate::engine::study::{Gap, Reaction, SectorReaction};
 use crate::time::{UnixNanos, clock_seconds};
 
 use super::model::Pane;
 use super::paint::{fit, pane_block, put, put_right};
 use super::view::View;
 
-/// The windows shown, as in `tapedeck study`.
-pub const WINDOWS: [Window; 5] = Window::DEFAULT;
-
-/// One headline's study, computed once and kept while it stays in focus.
-#[derive(Debug, Clone)]
-pub struct StudyTable {
-    pub headline: usize,
-    /// Per instrument, one reaction per window.
-    pub rows: Vec<Vec<Reaction>>,
-    /// Per sector, one reaction per window, and the last window end among its members.
-    pub sectors: Vec<Vec<(SectorReaction, UnixNanos)>>,
-}
-
-impl StudyTable {
-    pub fn compute(store: &Store, headline: usize) -> StudyTable {
-        let t = store.headlines[headline].ts;
-        let rows: Vec<Vec<Reaction>> = (0..store.instruments.len())
-            .map(|i| WINDOWS.iter().map(|&w| store.reaction(i, t, w)).collect())
-            .collect();
-        let sectors = (0..store.sectors.len())
-            .map(|s| {
-                WINDOWS
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &w)| {
-                        let end = rows
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, r)| {
-                                store.instruments[*i].sector == s && r[k].outcome.is_ok()
-                            })
-                            .map(|(_, r)| r[k].to_ts)
-                            .max()
-                            .unwrap_or(t);
-                        (store.sector_reaction(s, t, w), end)
-                    })
-                    .collect()
-            })
-            .collect();
-        StudyTable {
-            headline,
-            rows,
-            sectors,
-        }
-    }
-}
+pub use super::study_table::{StudyTable, WINDOWS};
 
 /// A cell's text: `-12.34` (change %), `+1.05` (adverse %), or why there is none.
 pub fn cell(r: &Reaction, now: UnixNanos) -> (String, Option<String>) {

@@ -13,10 +13,10 @@ use crate::time::UnixNanos;
 use super::action::Action;
 use super::keymap::{Key, Keymap};
 use super::layout::Screen;
-use super::lesson::Shown;
-use super::model::{Baseline, ChartStyle, ChartWindow, Message, Move, Pane, Prompt, SortKey};
-use super::notes::Note;
-use super::study::StudyTable;
+use super::model::{
+    Baseline, ChartStyle, ChartWindow, Message, Move, Note, Pane, Prompt, Shown, SortKey,
+};
+use super::study_table::StudyTable;
 use super::theme::Theme;
 
 /// The chart's data: the instruments drawn, the time window and their bars up to the clock.

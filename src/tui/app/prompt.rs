@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::time::{UnixNanos, clock_seconds, parse_user_time};
 
-use super::super::notes::Note;
+use super::super::model::Note;
 use super::{Action, App, Effect, HeadlineFilter, Input, Prompt, PromptKind};
 
 const MAX_INPUT: usize = 64;
