@@ -420,6 +420,11 @@ impl<'r> App<'r> {
         }
     }
 
+    /// The layout of the normal (not presenter) screen at the app's size.
+    fn screen(&self) -> super::layout::Screen {
+        super::layout::screen_for(self.area, self.focus, self.zoom, self.study)
+    }
+
     /// Applies one message at wall time `wall` (time since the app started); returns what
     /// the event loop must do.
     pub fn update(&mut self, msg: impl Into<Msg>, wall: Duration) -> Outcome {
@@ -682,7 +687,9 @@ impl<'r> App<'r> {
                 let delta = if down { 3 } else { -3 };
                 if self.help {
                     self.scroll_help(delta);
-                } else if let Some(pane) = hit::pane_at(&self.view(self.area), x, y) {
+                } else if !self.presenter
+                    && let Some(pane) = hit::pane_at(&self.screen(), x, y)
+                {
                     self.scroll(pane, delta);
                 }
             }

@@ -4,6 +4,7 @@
 
 use ratatui::layout::Position;
 
+use super::layout::Screen;
 use super::model::Pane;
 use super::view::View;
 use super::{board, heatmap, news};
@@ -22,12 +23,9 @@ pub enum Item {
     Headline(usize),
 }
 
-/// The pane at (x, y) on the normal screen (none in presenter mode).
-pub fn pane_at(v: &View, x: u16, y: u16) -> Option<Pane> {
-    if v.presenter {
-        return None;
-    }
-    v.screen
+/// The pane at (x, y) on `screen` (the layout alone: scrolling needs no more).
+pub fn pane_at(screen: &Screen, x: u16, y: u16) -> Option<Pane> {
+    screen
         .panes
         .iter()
         .find(|(_, r)| r.contains(Position::new(x, y)))
