@@ -142,3 +142,30 @@ fn bytes_appended_to_a_binary_prints_file_are_not_called_truncation() {
     assert!(err.contains(&want), "lacks {want:?}:\n{err}");
     assert!(!err.contains("truncated?"), "{err}");
 }
+
+#[test]
+fn checked_values_say_what_was_found() {
+    let f = edited("replay.json", "\"tick_size\": 0.25", "\"tick_size\": -0.25");
+    assert_says(
+        &f,
+        "replay.json:21: instruments[2].tick_size: must be positive (found -0.25)",
+    );
+    let f = edited(
+        "replay.json",
+        "\"print_increment\": 0.0001",
+        "\"print_increment\": 0.003",
+    );
+    assert_says(
+        &f,
+        "replay.json:19: instruments[0].print_increment: 0.003 must divide the tick size 0.01",
+    );
+    let f = edited(
+        "replay.json",
+        "\"print_increment\": 0.0001",
+        "\"print_increment\": 0.0001, \"print_increment\": 0.01",
+    );
+    assert_says(
+        &f,
+        "replay.json:19: instruments[0].print_increment: given twice; give it once",
+    );
+}

@@ -135,6 +135,10 @@ fn data_problem(text: &str, e: &serde_json::Error, path: &str, bare: &str) -> (S
         let key = ticked(rest).unwrap_or(rest);
         return (join(path, key), "missing: this field is required".into());
     }
+    if let Some(rest) = bare.strip_prefix("duplicate field ") {
+        let key = ticked(rest).unwrap_or(rest);
+        return (join(path, key), "given twice; give it once".into());
+    }
     if let Some(rest) = bare.strip_prefix("unknown field ") {
         let key = ticked(rest).unwrap_or(rest);
         let known = expected_names(rest);
@@ -382,6 +386,12 @@ mod tests {
         assert_eq!(
             (p.field.as_str(), p.message.as_str()),
             ("items[0].count", "missing: this field is required")
+        );
+
+        let p = fails("{\"items\": [{\"tick_size\": 1, \"count\": 1, \"count\": 2}]}");
+        assert_eq!(
+            (p.field.as_str(), p.message.as_str()),
+            ("items[0].count", "given twice; give it once")
         );
 
         let p = fails("{\"items\": [{\"tick_size\": 1, \"count\": 1, \"cnt\": 1}]}");

@@ -570,21 +570,36 @@ fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) ->
             );
         }
         if ins.tick_size.0 <= 0 {
-            p.add(path, line, &f("tick_size"), "must be positive");
+            p.add(
+                path,
+                line,
+                &f("tick_size"),
+                format!("must be positive (found {})", ins.tick_size),
+            );
         }
         let step = ins.print_step();
         if ins.print_increment.is_some_and(|s| s.0 <= 0) {
-            p.add(path, line, &f("print_increment"), "must be positive");
+            p.add(
+                path,
+                line,
+                &f("print_increment"),
+                format!("must be positive (found {})", step),
+            );
         } else if ins.tick_size.0 > 0 && step.0 > 0 && !ins.tick_size.is_multiple_of(step) {
             p.add(
                 path,
                 line,
                 &f("print_increment"),
-                "must divide the tick size",
+                format!("{step} must divide the tick size {}", ins.tick_size),
             );
         }
         if ins.reference.0 <= 0 {
-            p.add(path, line, &f("reference"), "must be a positive price");
+            p.add(
+                path,
+                line,
+                &f("reference"),
+                format!("must be a positive price (found {})", ins.reference),
+            );
         }
         if ins.shares_outstanding == Some(0) {
             p.add(
