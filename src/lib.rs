@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod format;
 pub mod import;
 pub mod lesson;
 pub mod par;

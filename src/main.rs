@@ -1,7 +1,8 @@
 use clap::Parser;
 use color_eyre::eyre::Result;
 
-use tapedeck::cli::{self, Cli};
+use tapedeck::cli::{self, Cli, Screen};
+use tapedeck::tui;
 
 fn main() {
     // color-eyre first: its panic hook (and ratatui's, installed on top) restore the terminal
@@ -33,12 +34,21 @@ fn main() {
 
 fn run() -> Result<i32> {
     let args = Cli::parse();
+    // The CLI renders through the terminal app only by what it is handed here: it sits below
+    // the app and imports nothing from it.
+    cli::use_screen(Screen {
+        parse_size: tui::export::parse_size,
+        export: tui::export::run_cli,
+        draw_frames: |replay, width, height, frames| {
+            tui::bench::bench_frame(replay, width, height, frames);
+        },
+    });
     match args.command {
         Some(command) => cli::run(command),
         // Load before the screen changes: a replay that fails to load prints plainly.
-        None => tapedeck::tui::run_with(
+        None => tui::run_with(
             cli::open(args.replay.as_deref())?,
-            tapedeck::tui::Options {
+            tui::Options {
                 lesson: args.lesson,
                 presenter: args.presenter,
                 auto_pause: args.auto_pause,

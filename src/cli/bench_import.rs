@@ -457,7 +457,9 @@ pub fn measure(args: &BenchImportArgs, dir: &Path) -> Result<Outcome> {
     replay
         .store
         .snapshot_into(replay.store.start, 50, &mut snap);
-    crate::tui::bench::bench_frame(&replay, 200, 50, 1);
+    if let Some(screen) = super::screen() {
+        (screen.draw_frames)(&replay, 200, 50, 1);
+    }
     o.reopen = Some(t.elapsed());
     if let (Some(a), Some(b)) = (rss_before, rss_bytes()) {
         o.bytes_per_print =

@@ -9,7 +9,8 @@ pub mod study;
 pub mod synth;
 pub mod tape;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::{Result, eyre};
@@ -153,6 +154,45 @@ pub enum Command {
     },
 }
 
+/// What the command line borrows from the terminal app for `export` and `bench-import`. The
+/// CLI sits below the app and imports nothing from it: `main`, above both, hands these in
+/// with [`use_screen`] before running a subcommand.
+#[derive(Clone, Copy)]
+pub struct Screen {
+    /// `WIDTHxHEIGHT` as columns and rows; the error says what is wrong.
+    pub parse_size: fn(&str) -> Result<(u16, u16), String>,
+    /// Renders the app headlessly at a time (size, presenter layout, headline id) and writes
+    /// the export files under the folder given; returns the paths written.
+    pub export: ExportFn,
+    /// Draws `frames` frames of the app at `width`×`height` (bench-import's first frame).
+    pub draw_frames: fn(replay: &Replay, width: u16, height: u16, frames: usize),
+}
+
+pub type ExportFn = fn(
+    replay: &Replay,
+    at: UnixNanos,
+    size: (u16, u16),
+    out: &Path,
+    presenter: bool,
+    headline: Option<&str>,
+) -> std::result::Result<Vec<PathBuf>, String>;
+
+static SCREEN: OnceLock<Screen> = OnceLock::new();
+
+/// Hands the CLI the terminal app's entry points (once; later calls are ignored).
+pub fn use_screen(screen: Screen) {
+    let _ = SCREEN.set(screen);
+}
+
+/// The terminal app's entry points, if `main` handed them in.
+pub fn screen() -> Option<&'static Screen> {
+    SCREEN.get()
+}
+
+fn need_screen() -> Result<&'static Screen> {
+    screen().ok_or_else(|| eyre!("this build of tapedeck has no terminal app to render with"))
+}
+
 /// Loads the replay named on the command line (or the bundled default).
 pub fn open(arg: Option<&str>) -> Result<Replay> {
     let dir = replay::resolve(arg).map_err(|e| eyre!(e))?;
@@ -227,10 +267,10 @@ pub fn run(command: Command) -> Result<i32> {
         } => {
             let r = open(replay.as_deref())?;
             let t = time_arg(&r, &at)?;
-            let size = crate::tui::export::parse_size(&size).map_err(|e| eyre!(e))?;
-            let files =
-                crate::tui::export::run_cli(&r, t, size, &out, presenter, headline.as_deref())
-                    .map_err(|e| eyre!(e))?;
+            let screen = need_screen()?;
+            let size = (screen.parse_size)(&size).map_err(|e| eyre!(e))?;
+            let files = (screen.export)(&r, t, size, &out, presenter, headline.as_deref())
+                .map_err(|e| eyre!(e))?;
             for f in files {
                 println!("{}", f.display());
             }

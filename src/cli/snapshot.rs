@@ -6,9 +6,13 @@ use color_eyre::eyre::Result;
 use serde_json::{Value, json};
 
 use crate::engine::{InstrumentState, Snapshot};
+use crate::format::{self, price_or};
 use crate::price::Price;
 use crate::replay::Replay;
 use crate::time::{UnixNanos, rfc3339_in};
+
+// Kept under their old paths while the terminal app and lessons still call them from here.
+pub use crate::format::{money, round_pct};
 
 pub fn run(r: &Replay, t: UnixNanos, as_json: bool) -> Result<()> {
     let snap = r.store.snapshot(t, 0);
@@ -20,11 +24,6 @@ pub fn run(r: &Replay, t: UnixNanos, as_json: bool) -> Result<()> {
         write!(out, "{}", snapshot_text(r, &snap))?;
     }
     Ok(())
-}
-
-/// Percent rounded to two decimals, as published.
-pub fn round_pct(p: f64) -> f64 {
-    (p * 100.0).round() / 100.0
 }
 
 fn price(p: Option<Price>) -> Value {
@@ -55,7 +54,7 @@ pub fn snapshot_json(r: &Replay, snap: &Snapshot) -> Value {
                 "low": price(st.low),
                 "close": price(st.close),
                 "volume": started.then_some(st.volume),
-                "vwap": price(st.vwap),
+                "vwap": price(st.vwap_exact.map(|v| format::vwap(v, info.decimals))),
                 "trades": started.then_some(st.trades),
                 "market_cap_change": st.market_cap_change.map(f64::round),
                 "extended_change_pct": st.extended_change_pct.map(round_pct),
@@ -97,25 +96,6 @@ pub fn snapshot_json(r: &Replay, snap: &Snapshot) -> Value {
             })),
         },
     })
-}
-
-/// Dollars in short form: `-592.3B`, `14.1M`.
-pub fn money(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "+" };
-    if a >= 1e12 {
-        format!("{sign}{:.2}T", a / 1e12)
-    } else if a >= 1e9 {
-        format!("{sign}{:.1}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}{:.1}M", a / 1e6)
-    } else {
-        format!("{sign}{:.0}", a)
-    }
-}
-
-fn opt(p: Option<Price>, d: u32) -> String {
-    p.map_or_else(|| "-".into(), |p| p.display(d).to_string())
 }
 
 pub fn snapshot_text(r: &Replay, snap: &Snapshot) -> String {
@@ -187,6 +167,10 @@ pub fn snapshot_text(r: &Replay, snap: &Snapshot) -> String {
     o
 }
 
+fn opt(p: Option<Price>, d: u32) -> String {
+    price_or(p, d, "-")
+}
+
 fn row(symbol: &str, st: &InstrumentState, d: u32) -> String {
     format!(
         "{:<7} {:>10} {:>9} {:>8} {:>10} {:>10} {:>10} {:>10} {:>13} {:>10} {:>9}",
@@ -205,7 +189,8 @@ fn row(symbol: &str, st: &InstrumentState, d: u32) -> String {
         } else {
             "-".into()
         },
-        opt(st.vwap, d),
+        st.vwap_exact
+            .map_or_else(|| "-".into(), |v| format::vwap_text(v, d)),
         st.market_cap_change.map_or_else(|| "-".into(), money),
     )
 }

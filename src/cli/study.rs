@@ -10,7 +10,7 @@ use crate::engine::study::{Reaction, Window};
 use crate::replay::Replay;
 use crate::time::{clock_seconds, rfc3339_in};
 
-use super::snapshot::round_pct;
+use crate::format::round_pct;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -3,10 +3,12 @@
 
 pub mod clock;
 pub mod column;
+pub mod model;
 pub mod snapshot;
 pub mod store;
 pub mod study;
 
 pub use clock::ReplayClock;
+pub use model::{BarRow, InstrumentKind};
 pub use snapshot::{InstrumentState, SectorState, Snapshot};
 pub use store::{Bar, Headline, InstrumentInfo, Phase, Print, Store, StoreBuilder};

@@ -1,7 +1,7 @@
 //! The market as it stood at replay time `t`: a pure function of (store, t). Everything here
 //! is computed from prints at or before `t` only.
 
-use crate::price::{Price, SCALE};
+use crate::price::{Price, SCALE, SCALE_DIGITS};
 use crate::time::UnixNanos;
 
 use super::store::{Print, Store};
@@ -20,8 +20,12 @@ pub struct InstrumentState {
     pub close: Option<Price>,
     pub volume: u64,
     pub trades: u32,
-    /// Volume-weighted average price of the day so far, at the tick's precision.
+    /// Volume-weighted average price of the day so far, at the tick's precision (as the
+    /// board shows it).
     pub vwap: Option<Price>,
+    /// The same VWAP to 1e-9 (truncated): an average is not a price on the tick grid, so
+    /// output that carries the VWAP rounds this to the digits it shows.
+    pub vwap_exact: Option<Price>,
     /// The day's price: the close once the day is over, else the last print.
     pub day_price: Option<Price>,
     /// `day_price - reference`.
@@ -117,6 +121,7 @@ impl Store {
                 st.volume = day.volume;
                 st.trades = day_count as u32;
                 st.vwap = day.vwap(info.decimals);
+                st.vwap_exact = day.vwap(SCALE_DIGITS);
                 if day_over {
                     st.close = Some(Price(series.price[series.day_hi - 1]));
                 }

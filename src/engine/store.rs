@@ -7,8 +7,8 @@
 //! forward costs, and nothing after t is ever read into a result.
 
 use super::column::Column;
+use super::model::{BarRow, InstrumentKind};
 use crate::price::{Price, decimals_of, round_decimals};
-use crate::replay::manifest::InstrumentKind;
 use crate::time::{NANOS_PER_MIN, UnixNanos};
 
 /// Prints between two prefix summaries.
@@ -454,7 +454,7 @@ impl StoreBuilder {
 
     /// Appends a completed bar of a bar-only instrument; the caller guarantees time order and
     /// one bar length per instrument, and never mixes prints and bars in one instrument.
-    pub fn push_bar(&mut self, instrument: usize, row: &crate::replay::bars::BarRow) {
+    pub fn push_bar(&mut self, instrument: usize, row: &BarRow) {
         let s = &mut self.raw[instrument];
         s.bar_interval = row.interval_s as i64 * crate::time::NANOS_PER_SEC;
         s.ts.push(row.visible_at());

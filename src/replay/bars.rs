@@ -12,8 +12,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::price::Price;
-use crate::time::UnixNanos;
+pub use crate::engine::model::BarRow;
 
 pub const HEADER: [&str; 8] = [
     "ts_event",
@@ -25,46 +24,6 @@ pub const HEADER: [&str; 8] = [
     "volume",
     "interval_s",
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BarRow {
-    /// Bar start.
-    pub ts: UnixNanos,
-    pub instrument: u16,
-    pub open: Price,
-    pub high: Price,
-    pub low: Price,
-    pub close: Price,
-    pub volume: u64,
-    pub interval_s: u32,
-}
-
-impl BarRow {
-    /// A bar from its start, instrument, `[open, high, low, close]`, volume and length.
-    pub fn from_ohlc(
-        ts: UnixNanos,
-        instrument: u16,
-        [open, high, low, close]: [Price; 4],
-        volume: u64,
-        interval_s: u32,
-    ) -> BarRow {
-        BarRow {
-            ts,
-            instrument,
-            open,
-            high,
-            low,
-            close,
-            volume,
-            interval_s,
-        }
-    }
-
-    /// When the bar is complete and may be shown.
-    pub fn visible_at(&self) -> UnixNanos {
-        self.ts + self.interval_s as i64 * crate::time::NANOS_PER_SEC
-    }
-}
 
 /// Writes bars (sorted by start); gzip when the name ends in `.gz`, with the same stable bytes
 /// as the trades writer.

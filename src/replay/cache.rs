@@ -224,8 +224,13 @@ pub fn read(
         refresh_ids(path, &header, ids);
     }
     let body = map.get(HEADER_LEN..).ok_or(Miss::Damaged("truncated"))?;
-    if body.len() as u64 != header.body_len {
+    if (body.len() as u64) < header.body_len {
         return Err(Miss::Damaged("truncated"));
+    }
+    if body.len() as u64 > header.body_len {
+        return Err(Miss::Damaged(
+            "longer than its header says (bytes appended)",
+        ));
     }
     if xxh3_64(body) != header.body_hash {
         return Err(Miss::Damaged("checksum mismatch"));

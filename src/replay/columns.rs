@@ -199,12 +199,22 @@ impl ColumnsFile {
         // into place, never rewritten in place, so the mapped bytes do not change under us.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
         let map = Arc::new(map);
-        if !map.starts_with(MAGIC) && !MAGIC.starts_with(&map[..map.len().min(8)]) {
-            return Err("not a tapedeck prints file (bad magic)".into());
+        if map.is_empty() {
+            return Err("the file is empty: a prints file starts with a 64-byte header".into());
         }
-        let h = map
-            .get(..HEADER_LEN)
-            .ok_or("too short for a header (truncated?)")?;
+        if !map.starts_with(MAGIC) && !MAGIC.starts_with(&map[..map.len().min(8)]) {
+            return Err(format!(
+                "not a tapedeck prints file (bad magic: it does not begin with {:?})",
+                std::str::from_utf8(MAGIC).unwrap_or_default()
+            ));
+        }
+        let h = map.get(..HEADER_LEN).ok_or_else(|| {
+            format!(
+                "{} bytes, too short for the {HEADER_LEN}-byte header: the file is truncated \
+                 (cut short while it was written or copied)",
+                map.len()
+            )
+        })?;
         let u32_at =
             |b: &[u8], i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or([0; 4]));
         let u64_at =
@@ -212,24 +222,26 @@ impl ColumnsFile {
         let version = u32_at(h, 8);
         if version != VERSION {
             return Err(format!(
-                "version {version}; this build reads version {VERSION}"
+                "written by another version of tapedeck (prints file version {version}; this \
+                 build reads version {VERSION})"
             ));
         }
         let count = u32_at(h, 12) as usize;
         let prints = u64_at(h, 16);
         let body_len = u64_at(h, 24);
         let body_hash = u64_at(h, 32);
-        if (map.len() - HEADER_LEN) as u64 != body_len {
-            return Err(format!(
-                "{} bytes after the header, the header says {body_len} (truncated?)",
-                map.len() - HEADER_LEN
-            ));
-        }
+        length_matches(map.len() as u64, body_len)?;
         let dir_end = count
             .checked_mul(DIR_LEN)
             .and_then(|n| n.checked_add(HEADER_LEN))
             .filter(|&n| n <= map.len())
-            .ok_or("the directory does not fit in the file")?;
+            .ok_or_else(|| {
+                format!(
+                    "the header lists {count} instruments, whose directory does not fit in the \
+                     file's {} bytes: the header is damaged",
+                    map.len()
+                )
+            })?;
         let mut instruments = Vec::with_capacity(count);
         let mut total = 0u64;
         for (i, d) in map[HEADER_LEN..dir_end].chunks_exact(DIR_LEN).enumerate() {
@@ -258,7 +270,7 @@ impl ColumnsFile {
         }
         if total != prints {
             return Err(format!(
-                "the directory holds {total} prints, the header says {prints}"
+                "the directory holds {total} prints, the header says {prints}: the file is damaged"
             ));
         }
         Ok(ColumnsFile {
@@ -282,8 +294,34 @@ impl ColumnsFile {
         if combine(&self.map[HEADER_LEN..dir_end], &hashes) == self.body_hash {
             Ok(())
         } else {
-            Err("checksum mismatch: the file is damaged".into())
+            Err(
+                "checksum mismatch: the file is damaged (its bytes are not those that were written)"
+                    .into(),
+            )
         }
+    }
+}
+
+/// Whether a file of `file_len` bytes is as long as its header says (`body_len` bytes after
+/// it); if not, says which way it is off and what that means.
+fn length_matches(file_len: u64, body_len: u64) -> Result<(), String> {
+    let body = file_len.saturating_sub(HEADER_LEN as u64);
+    let expected = HEADER_LEN as u64 + body_len;
+    if body > body_len {
+        Err(format!(
+            "{} bytes after the end of the data its header describes (the header says \
+             {expected} bytes in all, the file has {file_len}): bytes were appended to it, or it \
+             is damaged or was written by another version",
+            body - body_len
+        ))
+    } else if body < body_len {
+        Err(format!(
+            "{} bytes missing at the end (the header says {expected} bytes in all, the file has \
+             {file_len}): the file is truncated (cut short while it was written or copied)",
+            body_len - body
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -414,6 +452,27 @@ mod tests {
             let f = ColumnsFile::open(&path).unwrap();
             assert!(f.verify().unwrap_err().contains("checksum"), "byte {at}");
         }
+
+        // Bytes appended: said plainly, and not called truncated.
+        std::fs::write(&path, [bytes.as_slice(), &[7u8; 13]].concat()).unwrap();
+        let err = ColumnsFile::open(&path).err().unwrap();
+        assert!(
+            err.starts_with("13 bytes after the end of the data its header describes"),
+            "{err}"
+        );
+        assert!(
+            err.contains("appended") && !err.contains("truncated"),
+            "{err}"
+        );
+        std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();
+        let err = ColumnsFile::open(&path).err().unwrap();
+        assert!(err.starts_with("8 bytes missing at the end"), "{err}");
+        std::fs::write(&path, &bytes[..40]).unwrap();
+        let err = ColumnsFile::open(&path).err().unwrap();
+        assert!(
+            err.starts_with("40 bytes, too short for the 64-byte header"),
+            "{err}"
+        );
 
         // Truncated, wrong magic, wrong version, empty.
         std::fs::write(&path, &bytes[..bytes.len() - 8]).unwrap();

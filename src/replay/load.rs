@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 
 use super::cache;
 use super::columns::{self, ColumnsFile, Divisible};
-use super::json_lines::{array_element_lines, key_line};
+use super::json_lines::{self, array_element_lines, key_line};
 use super::manifest::{FORMAT_NAME, FORMAT_VERSION, HeadlineRecord, Manifest};
 use super::trades::{self, HEADER};
 use crate::engine::store::{Headline, InstrumentInfo, Phase, Store, StoreBuilder};
@@ -234,10 +234,10 @@ fn load_with(dir: &Path, mode: Mode) -> Result<Option<Replay>, LoadError> {
             return Err(problems.into_error());
         }
     };
-    let manifest: Manifest = match serde_json::from_str(&text) {
+    let manifest: Manifest = match json_lines::parse(&text) {
         Ok(m) => m,
         Err(e) => {
-            problems.add(&manifest_path, Some(e.line()), "", json_error_text(&e));
+            problems.add(&manifest_path, Some(e.line), &e.field, e.message);
             return Err(problems.into_error());
         }
     };
@@ -336,15 +336,6 @@ fn load_with(dir: &Path, mode: Mode) -> Result<Option<Replay>, LoadError> {
         manifest,
         cache,
     }))
-}
-
-fn json_error_text(e: &serde_json::Error) -> String {
-    // serde_json appends " at line L column C"; the line is already in front.
-    let s = e.to_string();
-    match s.rfind(" at line ") {
-        Some(i) => format!("{} (column {})", &s[..i], e.column()),
-        None => s,
-    }
 }
 
 /// What the rest of loading needs from a valid manifest.
@@ -579,21 +570,36 @@ fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) ->
             );
         }
         if ins.tick_size.0 <= 0 {
-            p.add(path, line, &f("tick_size"), "must be positive");
+            p.add(
+                path,
+                line,
+                &f("tick_size"),
+                format!("must be positive (found {})", ins.tick_size),
+            );
         }
         let step = ins.print_step();
         if ins.print_increment.is_some_and(|s| s.0 <= 0) {
-            p.add(path, line, &f("print_increment"), "must be positive");
+            p.add(
+                path,
+                line,
+                &f("print_increment"),
+                format!("must be positive (found {})", step),
+            );
         } else if ins.tick_size.0 > 0 && step.0 > 0 && !ins.tick_size.is_multiple_of(step) {
             p.add(
                 path,
                 line,
                 &f("print_increment"),
-                "must divide the tick size",
+                format!("{step} must divide the tick size {}", ins.tick_size),
             );
         }
         if ins.reference.0 <= 0 {
-            p.add(path, line, &f("reference"), "must be a positive price");
+            p.add(
+                path,
+                line,
+                &f("reference"),
+                format!("must be a positive price (found {})", ins.reference),
+            );
         }
         if ins.shares_outstanding == Some(0) {
             p.add(
@@ -677,10 +683,10 @@ fn load_headlines(dir: &Path, m: &Manifest, ctx: &Context, p: &mut Problems) -> 
             return Vec::new();
         }
     };
-    let records: Vec<HeadlineRecord> = match serde_json::from_str(&text) {
+    let records: Vec<HeadlineRecord> = match json_lines::parse(&text) {
         Ok(r) => r,
         Err(e) => {
-            p.add(&path, Some(e.line()), "", json_error_text(&e));
+            p.add(&path, Some(e.line), &e.field, e.message);
             return Vec::new();
         }
     };
@@ -1295,7 +1301,9 @@ fn csv_error_text(e: &csv::Error) -> String {
         } => {
             format!("expected {expected_len} fields, found {len}")
         }
-        csv::ErrorKind::Io(io) => format!("cannot read further (truncated or corrupt file?): {io}"),
+        csv::ErrorKind::Io(io) => {
+            format!("cannot read further: the file is truncated or corrupt ({io})")
+        }
         csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 text: {err}"),
         _ => sanitize(&e.to_string()),
     }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::model::InstrumentKind;
 use crate::price::Price;
 
 pub const FORMAT_NAME: &str = "tapedeck-replay";
@@ -52,26 +53,6 @@ fn yes() -> bool {
 }
 fn is_true(b: &bool) -> bool {
     *b
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum InstrumentKind {
-    Stock,
-    Etf,
-    Future,
-    Index,
-}
-
-impl InstrumentKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstrumentKind::Stock => "stock",
-            InstrumentKind::Etf => "etf",
-            InstrumentKind::Future => "future",
-            InstrumentKind::Index => "index",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
