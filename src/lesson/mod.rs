@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::engine::clock::{MAX_SPEED, MIN_SPEED};
 use crate::engine::{Snapshot, Store};
+use crate::format;
 use crate::price::Price;
 use crate::replay::Replay;
 use crate::replay::json_lines::{array_element_lines, key_line};
@@ -239,38 +240,18 @@ fn parse_placeholder(name: &str, store: &Store) -> Result<Placeholder, String> {
     Ok(Placeholder::Instrument(i, f))
 }
 
-/// A percent as published: `-16.97%` (two decimals, signed, no `-0.00%`).
+/// A percent as published (`-16.97%`), or `n/a`.
 pub fn format_pct(p: Option<f64>) -> String {
-    match p.map(crate::cli::snapshot::round_pct) {
-        Some(0.0) => "0.00%".into(),
-        Some(p) => format!("{p:+.2}%"),
-        None => "n/a".into(),
-    }
+    p.map_or_else(|| "n/a".into(), format::pct)
 }
 
-/// Dollars in short form with the sign first: `-$592.3B`, `+$42.0B`.
+/// Dollars in short form with the sign first (`-$592.3B`), or `n/a`.
 pub fn format_money(v: Option<f64>) -> String {
-    match v {
-        Some(v) => {
-            let s = crate::cli::snapshot::money(v);
-            let (sign, rest) = s.split_at(1);
-            format!("{sign}${rest}")
-        }
-        None => "n/a".into(),
-    }
+    v.map_or_else(|| "n/a".into(), format::dollars)
 }
 
 fn format_price(p: Option<Price>, decimals: u32) -> String {
-    p.map_or_else(|| "n/a".into(), |p| p.display(decimals).to_string())
-}
-
-fn format_volume(v: u64) -> String {
-    match v {
-        0..=9_999 => v.to_string(),
-        10_000..=999_999 => format!("{:.1}k", v as f64 / 1e3),
-        1_000_000..=999_999_999 => format!("{:.1}M", v as f64 / 1e6),
-        _ => format!("{:.2}B", v as f64 / 1e9),
-    }
+    format::price_or(p, decimals, "n/a")
 }
 
 /// The value a placeholder shows at `snap`.
@@ -298,7 +279,7 @@ pub fn value(p: Placeholder, store: &Store, snap: &Snapshot, tz: chrono_tz::Tz) 
                 InstrumentField::MarketCapChange => format_money(st.market_cap_change),
                 InstrumentField::Volume => {
                     if st.open.is_some() {
-                        format_volume(st.volume)
+                        format::volume(st.volume)
                     } else {
                         "n/a".into()
                     }

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Widget};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use crate::format;
 use crate::price::Price;
 
 use super::model::Pane;
@@ -154,20 +155,15 @@ pub fn change(p: Option<Price>, decimals: u32) -> String {
 
 /// A percent as published: two decimals with a sign, e.g. `-16.97%`.
 pub fn pct(v: Option<f64>) -> String {
-    match v.map(crate::cli::snapshot::round_pct) {
-        // Rounding can leave -0.00; show it as unsigned.
-        Some(0.0) => "0.00%".into(),
-        Some(p) => format!("{p:+.2}%"),
-        None => "-".into(),
-    }
+    v.map_or_else(|| "-".into(), format::pct)
 }
 
 /// The most precise form of a percent that fits `width`: `-7.57%`, `-7.57`, `-7.6`, `-8`.
 pub fn pct_fit(v: Option<f64>, width: usize) -> String {
-    let Some(p) = v.map(crate::cli::snapshot::round_pct) else {
+    let Some(p) = v.map(format::round_pct) else {
         return "-".into();
     };
-    let full = pct(Some(p));
+    let full = format::pct(p);
     if full.width() <= width {
         return full;
     }
@@ -178,18 +174,10 @@ pub fn pct_fit(v: Option<f64>, width: usize) -> String {
 }
 
 pub fn money(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), crate::cli::snapshot::money)
+    v.map_or_else(|| "-".into(), format::money)
 }
 
-/// Volume in a few characters: `820.9M`, `41.2k`, `950`.
-pub fn volume(v: u64) -> String {
-    match v {
-        0..=9_999 => v.to_string(),
-        10_000..=999_999 => format!("{:.1}k", v as f64 / 1e3),
-        1_000_000..=999_999_999 => format!("{:.1}M", v as f64 / 1e6),
-        _ => format!("{:.2}B", v as f64 / 1e9),
-    }
-}
+pub use crate::format::volume;
 
 /// `▲`, `▼` or `·` for a signed value: the sign survives without colour.
 pub fn arrow(v: Option<f64>) -> &'static str {

@@ -230,7 +230,7 @@ fn render_tile(v: &View, tile: &Tile, r: Rect, buf: &mut Buffer) {
         bold,
     );
     let pct_text = match pct {
-        Some(p) => format!("{:+.1}%", crate::cli::snapshot::round_pct(p)),
+        Some(p) => format!("{:+.1}%", crate::format::round_pct(p)),
         None => "-".into(),
     };
     let arrow = super::paint::arrow(pct);

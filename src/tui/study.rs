@@ -23,10 +23,10 @@ pub fn cell(r: &Reaction, now: UnixNanos) -> (String, Option<String>) {
     match r.outcome {
         Ok(_) if r.to_ts > now => ("…".into(), None),
         Ok(m) => (
-            format!("{:+.2}", crate::cli::snapshot::round_pct(m.change_pct)),
+            format!("{:+.2}", crate::format::round_pct(m.change_pct)),
             Some(format!(
                 "{:+.2}",
-                crate::cli::snapshot::round_pct(m.max_adverse_pct)
+                crate::format::round_pct(m.max_adverse_pct)
             )),
         ),
         Err(Gap::PastEndOfData) => ("n/a (past data)".into(), None),
@@ -190,7 +190,7 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
                     let (text, style): (String, Style) = match r.change_pct {
                         Some(_) if *end > now => ("…".into(), t.dim),
                         Some(p) => (
-                            format!("{:+.2}", crate::cli::snapshot::round_pct(p)),
+                            format!("{:+.2}", crate::format::round_pct(p)),
                             t.signed(Some(p)),
                         ),
                         None => ("n/a".into(), t.dim),
