@@ -6,6 +6,8 @@
 pub mod cli;
 pub mod engine;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod import;
 pub mod lesson;
 pub mod par;

@@ -61,12 +61,16 @@ pub fn read(
         .buffer_size(DECODE_BUFFER)
         .build()
         .map_err(|e| e.to_string())?;
+    let mut frames = Frames::default();
     let meta = loop {
         match fsm.process() {
             ProcessResult::Metadata(meta) => break meta,
             ProcessResult::ReadMore(_) => match reader.read(fsm.space()) {
                 Ok(0) => return Err("cannot read DBN metadata: the file ends inside it".into()),
-                Ok(k) => fsm.fill(k),
+                Ok(k) => {
+                    let k = frames.see(&fsm.space()[..k]);
+                    fsm.fill(k)
+                }
                 Err(e) => return Err(format!("cannot read DBN metadata: {e}")),
             },
             ProcessResult::Err(e) => return Err(format!("cannot read DBN metadata: {e}")),
@@ -92,16 +96,26 @@ pub fn read(
         let batch = match fsm.process_many(&mut slots) {
             ProcessResult::Record(batch) => batch,
             ProcessResult::ReadMore(_) => {
+                if let Some(at) = frames.bad {
+                    // The decoder would take a record that is not one: stop before it.
+                    sink.reject(n + 1, Reject::Corrupt, "record", || {
+                        format!("the record at byte {at} of the decoded stream has a length that is not a whole number of 8-byte words (at least 16): the file is damaged")
+                    });
+                    break;
+                }
                 match reader.read(fsm.space()) {
                     // Bytes left over that make no whole record: the file was cut short.
                     Ok(0) if !fsm.data().is_empty() => {
                         sink.reject(n + 1, Reject::Corrupt, "record", || {
-                            "the file ends inside a record (truncated?)".into()
+                            "the file ends inside a record: it was cut short".into()
                         });
                         break;
                     }
                     Ok(0) => break,
-                    Ok(k) => fsm.fill(k),
+                    Ok(k) => {
+                        let k = frames.see(&fsm.space()[..k]);
+                        fsm.fill(k)
+                    }
                     Err(e) => {
                         sink.reject(n + 1, Reject::Corrupt, "record", || e.to_string());
                         break;
@@ -122,6 +136,17 @@ pub fn read(
         };
         for &rec in batch.iter() {
             let rt = rec.header().rtype;
+            // A record's length comes from the file: one shorter than its type is damage, and
+            // reading it as that type would run past it.
+            let need = min_len(rt);
+            let have = rec.header().record_size();
+            if have < need {
+                n += 1;
+                sink.reject(n, Reject::Corrupt, "record", || {
+                    format!("a record of {have} bytes where its type (rtype {rt:#04x}) needs {need}: the file is damaged")
+                });
+                continue;
+            }
             if rt == rtype::SYMBOL_MAPPING {
                 // Live-style streams announce symbols in-band; keep the map current.
                 let _ = symbols.on_record(rec);
@@ -286,6 +311,78 @@ impl Row {
             Row::Trade { hd, id, .. } => (hd, id.1),
             Row::Bar { hd, .. } => (hd, hd.ts_event),
         }
+    }
+}
+
+/// Where each record starts in the decoded stream, from the metadata's length and every
+/// record's length byte: the decoder trusts a record's length, and one that is not a whole
+/// number of 8-byte words (or shorter than a header) would misplace every record after it.
+#[derive(Default)]
+struct Frames {
+    /// Bytes seen so far.
+    pos: u64,
+    /// The first 8 bytes: `DBN`, the version, the metadata's length.
+    prefix: Vec<u8>,
+    /// Where the next record starts, once the metadata's length is known.
+    next: Option<u64>,
+    /// The offset of the first bad record.
+    bad: Option<u64>,
+}
+
+impl Frames {
+    /// Takes the next bytes read; returns how many of them the decoder may have: all, or
+    /// those before the first bad record.
+    fn see(&mut self, bytes: &[u8]) -> usize {
+        let start = self.pos;
+        self.pos += bytes.len() as u64;
+        if let Some(bad) = self.bad {
+            return bad.saturating_sub(start).min(bytes.len() as u64) as usize;
+        }
+        if self.next.is_none() {
+            let want = 8 - self.prefix.len();
+            self.prefix
+                .extend_from_slice(&bytes[..want.min(bytes.len())]);
+            if self.prefix.len() == 8 {
+                let len = u32::from_le_bytes([
+                    self.prefix[4],
+                    self.prefix[5],
+                    self.prefix[6],
+                    self.prefix[7],
+                ]);
+                self.next = Some(8 + u64::from(len));
+            }
+        }
+        let Some(mut next) = self.next else {
+            return bytes.len();
+        };
+        while next < self.pos {
+            let len = u64::from(bytes[(next - start) as usize]) * 4;
+            if len < 16 || len % 8 != 0 {
+                self.bad = Some(next);
+                self.pos = next;
+                return (next - start) as usize;
+            }
+            next += len;
+        }
+        self.next = Some(next);
+        bytes.len()
+    }
+}
+
+/// The length a record of type `rt` must have to be read (0: a type the importer skips).
+fn min_len(rt: u8) -> usize {
+    use std::mem::size_of;
+    match rt {
+        rtype::MBP_0 => size_of::<TradeMsg>(),
+        rtype::MBP_1 => size_of::<Mbp1Msg>(),
+        rtype::CMBP_1 | rtype::TCBBO => size_of::<Cmbp1Msg>(),
+        rtype::OHLCV_1S
+        | rtype::OHLCV_1M
+        | rtype::OHLCV_1H
+        | rtype::OHLCV_1D
+        | rtype::OHLCV_EOD => size_of::<OhlcvMsg>(),
+        rtype::SYMBOL_MAPPING => size_of::<dbn::SymbolMappingMsg>(),
+        _ => 0,
     }
 }
 

@@ -853,7 +853,8 @@ impl SymbolCache {
     }
 
     fn get(&mut self, sym: &[u8], ctx: &Context) -> Option<u16> {
-        if sym == self.last.0.as_slice() {
+        // (Nothing is cached yet while the index is u16::MAX: an empty symbol must not match.)
+        if self.last.1 != u16::MAX && sym == self.last.0.as_slice() {
             return Some(self.last.1);
         }
         let ix = *ctx
