@@ -19,6 +19,7 @@ pub mod parquet;
 pub mod polygon;
 pub mod report;
 pub mod sink;
+pub mod symbols;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
