@@ -138,6 +138,17 @@ impl Rows {
             .find_map(|n| self.header.iter().position(|h| h == n))
     }
 
+    /// Column indexes of `names`, every one required.
+    pub fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N], String> {
+        let mut out = [0; N];
+        for (o, n) in out.iter_mut().zip(names) {
+            *o = self
+                .column(&[n])
+                .ok_or_else(|| format!("no {n:?} column in the header"))?;
+        }
+        Ok(out)
+    }
+
     /// The next record the splitting thread found, moved into `self.rec`; `None` at the end.
     fn next_found(&mut self) -> Option<Result<(), csv::Error>> {
         while self.at == self.batch.found.len() {

@@ -12,6 +12,7 @@ use dbn::decode::dbn::fsm::{DbnFsm, ProcessResult};
 use dbn::symbol_map::SymbolIndex;
 use dbn::{Cmbp1Msg, Mbp1Msg, OhlcvMsg, RecordHeader, TradeMsg, rtype};
 
+use super::format::{Format, ImportFormat, Input, Sniff};
 use super::report::{Reject, Skip};
 use super::sink::{NO_ID, Sink, Sym, vendor_id_of};
 use crate::price::Price;
@@ -43,6 +44,28 @@ impl Hasher for IdHasher {
 
     fn write_u32(&mut self, n: u32) {
         self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Databento Binary Encoding, recognised by its magic.
+pub struct Dbn;
+
+impl Format {
+    #[allow(non_upper_case_globals)]
+    pub const Dbn: Format = Format::of(&Dbn);
+}
+
+impl ImportFormat for Dbn {
+    fn name(&self) -> &'static str {
+        "dbn"
+    }
+
+    fn detect(&self, sniff: &Sniff) -> bool {
+        sniff.head.starts_with(b"DBN")
+    }
+
+    fn read(&self, mut input: Input<'_>, sink: &mut Sink) -> Result<String, String> {
+        read(input.bytes()?, input.fixed_symbol(), sink)
     }
 }
 

@@ -13,10 +13,38 @@ use super::fields::{
     EpochUnit, TextTime, parse_epoch, parse_price, parse_price_rounded, parse_size, parse_volume,
     shown,
 };
+use super::format::{Format, ImportFormat, Input, Sniff};
 use super::report::Reject;
 use super::sink::{NO_ID, Sink, Sym, vendor_id};
 use crate::price::Price;
 use crate::replay::bars::BarRow;
+
+/// Any other CSV: the fallback for a text header no other format claims.
+pub struct GenericCsv;
+
+impl Format {
+    #[allow(non_upper_case_globals)]
+    pub const Csv: Format = Format::of(&GenericCsv);
+}
+
+impl ImportFormat for GenericCsv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+
+    /// Any text that is not JSON: the columns are found (or named on the command line) when
+    /// reading.
+    fn detect(&self, sniff: &Sniff) -> bool {
+        sniff
+            .first_line()
+            .is_some_and(|l| !l.starts_with(['{', '[']))
+    }
+
+    fn read(&self, mut input: Input<'_>, sink: &mut Sink) -> Result<String, String> {
+        let o = input.opts;
+        read(input.bytes()?, &o.columns, o.tz, input.fixed_symbol(), sink)
+    }
+}
 
 /// How timestamps are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

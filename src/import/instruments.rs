@@ -62,7 +62,7 @@ impl MetaTable {
 
     /// Sets one field from text; the message says what is wrong.
     pub fn set(&mut self, symbol: &str, field: &str, value: &str) -> Result<(), String> {
-        if !super::sink::valid_symbol(symbol.trim()) {
+        if !super::symbols::valid_symbol(symbol.trim()) {
             return Err(format!("{:?} is not a symbol", sanitize(symbol)));
         }
         let value = value.trim();

@@ -1,24 +1,29 @@
 //! `tapedeck import`: vendor files → a replay folder that opens like the bundled one.
 //!
 //! Each input's format is recognised from its bytes (DBN's magic, Parquet's, gzip and zstd are
-//! looked inside, then a CSV header or JSON record), read by one reader per format into a
-//! [`sink::Sink`] that keeps only the trading date's rows (earlier days fold into reference
+//! looked inside, then a CSV header or JSON record) by the formats of [`format::FORMATS`], one
+//! file each, and read by that format into a [`sink::Sink`] that keeps only the trading date's rows (earlier days fold into reference
 //! prices), and written through [`crate::replay::write::atomically`], so a failed or
 //! interrupted import leaves no replay behind. Identical inputs give byte-identical folders.
 
 pub mod csv_rows;
-pub mod databento_text;
+pub mod databento_csv;
+pub mod databento_json;
+pub mod databento_records;
 pub mod dbn;
 pub mod fields;
+pub mod format;
 pub mod generic_csv;
 pub mod headlines;
 pub mod input;
 pub mod instruments;
 pub mod output;
 pub mod parquet;
-pub mod polygon;
+pub mod polygon_aggs;
+pub mod polygon_trades;
 pub mod report;
 pub mod sink;
+pub mod symbols;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,56 +33,11 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use indicatif::ProgressBar;
 
+pub use format::{Format, ImportFormat};
 pub use generic_csv::{CsvColumns, TsUnit};
 pub use report::{ImportReport, Reject, Skip};
 
 use crate::replay::manifest::{InstrumentKind, Source};
-
-/// Input formats; `Auto` recognises each file by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    #[default]
-    Auto,
-    Dbn,
-    DatabentoCsv,
-    DatabentoJson,
-    PolygonTrades,
-    PolygonMinute,
-    Csv,
-    Parquet,
-}
-
-impl Format {
-    pub const NAMES: [&str; 8] = [
-        "auto",
-        "dbn",
-        "databento-csv",
-        "databento-json",
-        "polygon-trades",
-        "polygon-minute",
-        "csv",
-        "parquet",
-    ];
-
-    pub fn name(self) -> &'static str {
-        Format::NAMES[self as usize]
-    }
-
-    pub fn parse(s: &str) -> Option<Format> {
-        use Format::*;
-        let all = [
-            Auto,
-            Dbn,
-            DatabentoCsv,
-            DatabentoJson,
-            PolygonTrades,
-            PolygonMinute,
-            Csv,
-            Parquet,
-        ];
-        all.into_iter().find(|f| f.name() == s)
-    }
-}
 
 /// Everything `tapedeck import` can be told.
 #[derive(Debug, Clone)]
@@ -180,7 +140,7 @@ impl ImportError {
 }
 
 /// One input as named on the command line: a file or a hive-partitioned Parquet folder.
-struct Input {
+struct Named {
     path: PathBuf,
     parts: Option<Vec<parquet::Part>>,
 }
@@ -217,7 +177,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, I
             total += path.metadata().map_err(io)?.len();
             None
         };
-        inputs.push(Input {
+        inputs.push(Named {
             path: path.clone(),
             parts,
         });
@@ -230,7 +190,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, I
     for input in &inputs {
         let before = sink.report.read;
         let what = match &input.parts {
-            Some(parts) => read_folder(&input.path, parts, opts, &mut sink),
+            Some(parts) => parquet::read_dataset(&input.path, parts, opts, &mut sink),
             None => read_file(&input.path, opts, &mut sink),
         };
         // An interrupted read surfaces as whatever error the reader met; Ctrl-C is the cause.
@@ -319,40 +279,8 @@ fn source_key(path: &Path, sources: &[Source]) -> String {
     key
 }
 
-fn read_folder(
-    dir: &Path,
-    parts: &[parquet::Part],
-    opts: &ImportOptions,
-    sink: &mut sink::Sink,
-) -> Result<String, ImportError> {
-    if parts.is_empty() {
-        return Err(ImportError::Input(format!(
-            "{}: no Parquet files for the date and symbols asked for",
-            dir.display()
-        )));
-    }
-    let o = parquet_options(opts);
-    for part in parts {
-        let label = part.path.display().to_string();
-        sink.begin_file(&label);
-        parquet::read(part, &o, sink).map_err(|e| ImportError::Input(format!("{label}: {e}")))?;
-        if opts.interrupted() {
-            break;
-        }
-    }
-    Ok(format!("Parquet dataset, {} files read", parts.len()))
-}
-
-fn parquet_options(opts: &ImportOptions) -> parquet::Options<'_> {
-    parquet::Options {
-        fixed_symbol: opts.symbol.as_deref(),
-        price_decimals: opts.columns.price_decimals,
-        bar_interval: opts.columns.bar_interval,
-        progress: &opts.progress,
-        interrupt: &opts.interrupt,
-    }
-}
-
+/// Reads one file with the format named, else the one that recognises it: a format read by path
+/// from the file's own first bytes, else one read as a stream from its decompressed first bytes.
 fn read_file(
     path: &Path,
     opts: &ImportOptions,
@@ -361,13 +289,15 @@ fn read_file(
     let label = path.display().to_string();
     sink.begin_file(&label);
     let bad = |e: String| ImportError::Input(format!("{label}: {e}"));
-    if opts.format == Format::Parquet || (opts.format == Format::Auto && parquet::is_parquet(path))
-    {
-        let part = parquet::Part {
-            path: path.to_path_buf(),
-            partition: Vec::new(),
-        };
-        return parquet::read(&part, &parquet_options(opts), sink).map_err(bad);
+    let named = opts.format.get();
+    let by_path = match named {
+        Some(f) => (f.access() == format::Access::File).then_some(f),
+        None => format::detect_file(path).and_then(Format::get),
+    };
+    if let Some(f) = by_path {
+        return f
+            .read(format::Input::file(path, &label, opts), sink)
+            .map_err(bad);
     }
     let opened =
         input::open(path, &opts.progress, &opts.interrupt).map_err(|source| ImportError::Io {
@@ -378,43 +308,27 @@ fn read_file(
         sink.report.notes.push(format!("{label}: empty file"));
         return Ok("empty file".into());
     }
-    let format = match opts.format {
-        Format::Auto => input::detect(&opened.head).ok_or_else(|| {
-            bad(format!(
-                "format not recognised (not DBN, Parquet, CSV or Databento JSON); name it with --format ({})",
-                Format::NAMES.join(", ")
-            ))
-        })?,
-        f => f,
+    let f = match named {
+        Some(f) => f,
+        None => format::detect(&opened.head)
+            .and_then(Format::get)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::names().collect();
+                bad(format!(
+                    "format not recognised; name it with --format ({})",
+                    names.join(", ")
+                ))
+            })?,
     };
     let compressed = match opened.compression {
         "" => String::new(),
         c => format!(" ({c})"),
     };
-    let reader = opened.reader;
-    let fixed = opts.symbol.as_deref();
-    let what = match format {
-        Format::Dbn => dbn::read(reader, fixed, sink),
-        Format::DatabentoCsv | Format::DatabentoJson => {
-            let ctx = databento_text::Ctx {
-                symbology: databento_text::Symbology::beside(path).map_err(ImportError::Input)?,
-                fixed_symbol: fixed,
-            };
-            if format == Format::DatabentoCsv {
-                databento_text::read_csv(reader, &ctx, sink)
-            } else {
-                databento_text::read_json(reader, &ctx, sink)
-            }
-        }
-        Format::PolygonTrades => polygon::read_trades(reader, sink),
-        Format::PolygonMinute => {
-            let day_file = label.contains("day_aggs");
-            polygon::read_minute(reader, day_file, sink)
-        }
-        Format::Csv => generic_csv::read(reader, &opts.columns, opts.tz, fixed, sink),
-        // Parquet was read above; detection never answers `Auto`.
-        Format::Auto | Format::Parquet => Err("not a Parquet file".to_string()),
-    }
-    .map_err(bad)?;
+    let what = f
+        .read(
+            format::Input::stream(path, &label, opts, opened.reader),
+            sink,
+        )
+        .map_err(bad)?;
     Ok(format!("{what}{compressed}"))
 }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 
 use super::instruments::{InstrumentMeta, MetaTable};
-use super::sink::{self, Collected, MARKET_TZ, Output, day_session, quarter_tick_root};
+use super::sink::{self, Collected, MARKET_TZ, Output, day_session};
+use super::symbols::quarter_tick_root;
 use super::{ImportError, ImportOptions, ImportReport, headlines};
 use crate::price::{Price, SCALE, SCALE_DIGITS, decimals_of};
 use crate::replay::manifest::{

@@ -30,10 +30,46 @@ use parquet::schema::types::ColumnDescPtr;
 use super::fields::{
     parse_dbn_ts, parse_price, parse_price_rounded, parse_size, parse_volume, shown,
 };
+use super::format::{Access, Format, ImportFormat, Input, Sniff};
 use super::report::Reject;
 use super::sink::{NO_ID, Sink, Sym, vendor_id};
+use super::{ImportError, ImportOptions};
 use crate::price::{Price, SCALE_DIGITS};
 use crate::replay::bars::BarRow;
+
+/// Parquet's magic, at the start of every file.
+const MAGIC: &[u8] = b"PAR1";
+
+/// Parquet files, read by path (the footer comes first); folders of them are read by
+/// [`read_dataset`].
+pub struct Parquet;
+
+impl Format {
+    #[allow(non_upper_case_globals)]
+    pub const Parquet: Format = Format::of(&Parquet);
+}
+
+impl ImportFormat for Parquet {
+    fn name(&self) -> &'static str {
+        "parquet"
+    }
+
+    fn access(&self) -> Access {
+        Access::File
+    }
+
+    fn detect(&self, sniff: &Sniff) -> bool {
+        sniff.head.starts_with(MAGIC)
+    }
+
+    fn read(&self, input: Input<'_>, sink: &mut Sink) -> Result<String, String> {
+        let part = Part {
+            path: input.path.to_path_buf(),
+            partition: Vec::new(),
+        };
+        read(&part, &Options::of(input.opts), sink)
+    }
+}
 
 /// Rows decoded per column at a time.
 const BATCH: usize = 8192;
@@ -237,6 +273,43 @@ pub struct Options<'a> {
     pub bar_interval: Option<u32>,
     pub progress: &'a ProgressBar,
     pub interrupt: &'a Arc<AtomicBool>,
+}
+
+impl<'a> Options<'a> {
+    pub fn of(opts: &'a ImportOptions) -> Self {
+        Options {
+            fixed_symbol: opts.symbol.as_deref(),
+            price_decimals: opts.columns.price_decimals,
+            bar_interval: opts.columns.bar_interval,
+            progress: &opts.progress,
+            interrupt: &opts.interrupt,
+        }
+    }
+}
+
+/// Reads the files of a hive-partitioned folder ([`partitions`]) one after the other.
+pub fn read_dataset(
+    dir: &Path,
+    parts: &[Part],
+    opts: &ImportOptions,
+    sink: &mut Sink,
+) -> Result<String, ImportError> {
+    if parts.is_empty() {
+        return Err(ImportError::Input(format!(
+            "{}: no Parquet files for the date and symbols asked for",
+            dir.display()
+        )));
+    }
+    let o = Options::of(opts);
+    for part in parts {
+        let label = part.path.display().to_string();
+        sink.begin_file(&label);
+        read(part, &o, sink).map_err(|e| ImportError::Input(format!("{label}: {e}")))?;
+        if o.interrupt.load(Ordering::Relaxed) {
+            break;
+        }
+    }
+    Ok(format!("Parquet dataset, {} files read", parts.len()))
 }
 
 pub fn read(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String> {
@@ -510,14 +583,6 @@ fn price_of(col: &Column, v: Option<&Value>, decimals: Option<u32>) -> Result<Pr
         Some(d) => p.round_to(Price(10i64.pow(SCALE_DIGITS - d.min(SCALE_DIGITS)))),
         None => p,
     })
-}
-
-/// Whether the file starts like Parquet (used for single files named on the command line).
-pub fn is_parquet(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok_and(|_| magic == super::input::PARQUET_MAGIC)
 }
 
 #[cfg(test)]

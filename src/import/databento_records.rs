@@ -1,19 +1,13 @@
-//! Databento CSV and JSON (lines), as written by Databento's tools and the `dbn` crate's
-//! encoders: integer or pretty (ISO 8601) timestamps, integer (1e-9) or pretty decimal prices,
-//! with or without a `symbol` column. Without one, symbols come from the `symbology.json`
-//! Databento ships next to batch downloads, else from `--symbol`. Records are dispatched on
-//! `rtype` exactly as in DBN.
+//! What Databento's CSV and JSON (lines) forms share: the record fields used, the dispatch on
+//! `rtype` (exactly as in DBN), and symbols from the `symbology.json` Databento ships next to
+//! batch downloads when the records carry instrument ids only (else `--symbol`). Timestamps
+//! are integer nanoseconds or pretty ISO 8601, prices integer (1e-9) or pretty decimals.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::BufRead;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 
-use super::csv_rows::Rows;
 use super::fields::{parse_dbn_price, parse_dbn_ts, parse_size, parse_u64, parse_volume, shown};
 use super::report::{Reject, Skip};
 use super::sink::{NO_ID, Sink, Sym, vendor_id};
@@ -22,7 +16,7 @@ use crate::replay::bars::BarRow;
 use crate::time::to_utc;
 
 /// The fields used, in the order [`Fields`] holds them.
-const NAMES: [&str; 15] = [
+pub const NAMES: [&str; 15] = [
     "ts_event",
     "rtype",
     "instrument_id",
@@ -39,8 +33,8 @@ const NAMES: [&str; 15] = [
     "close",
     "volume",
 ];
-const TS_EVENT: usize = 0;
-const RTYPE: usize = 1;
+pub const TS_EVENT: usize = 0;
+pub const RTYPE: usize = 1;
 const INSTRUMENT_ID: usize = 2;
 const SYMBOL: usize = 3;
 const ACTION: usize = 4;
@@ -53,7 +47,7 @@ const OPEN: usize = 10;
 const VOLUME: usize = 14;
 
 /// One record's fields as bytes (empty when absent).
-type Fields<'a> = [&'a [u8]; NAMES.len()];
+pub type Fields<'a> = [&'a [u8]; NAMES.len()];
 
 /// Databento's `symbology.json`: instrument id → symbol per UTC date range.
 #[derive(Debug, Default)]
@@ -105,183 +99,8 @@ pub struct Ctx<'a> {
     pub fixed_symbol: Option<&'a str>,
 }
 
-pub fn read_csv(
-    reader: Box<dyn BufRead + Send>,
-    ctx: &Ctx,
-    sink: &mut Sink,
-) -> Result<String, String> {
-    let mut rows = Rows::new(reader, true, b',', 0)?;
-    let cols: Vec<Option<usize>> = NAMES.iter().map(|n| rows.column(&[n])).collect();
-    for required in [TS_EVENT, RTYPE] {
-        if cols[required].is_none() {
-            return Err(format!("no {:?} column in the header", NAMES[required]));
-        }
-    }
-    while let Some(line) = rows.next(sink) {
-        let rec = &rows.rec;
-        let fields: Fields =
-            std::array::from_fn(|i| cols[i].and_then(|c| rec.get(c)).unwrap_or(b""));
-        record(&fields, line, ctx, sink);
-    }
-    Ok("Databento CSV".into())
-}
-
-pub fn read_json(
-    mut reader: Box<dyn BufRead + Send>,
-    ctx: &Ctx,
-    sink: &mut Sink,
-) -> Result<String, String> {
-    let mut line_buf = Vec::new();
-    let mut scratch: [String; NAMES.len()] = Default::default();
-    let mut line = 0u64;
-    loop {
-        line_buf.clear();
-        match reader.read_until(b'\n', &mut line_buf) {
-            Ok(0) => break,
-            Ok(_) => line += 1,
-            Err(e) if e.to_string() == super::input::INTERRUPTED => break,
-            Err(e) => {
-                sink.reject(line + 1, Reject::Corrupt, "", || {
-                    format!("cannot read further (truncated or corrupt file?): {e}")
-                });
-                break;
-            }
-        }
-        let Ok(text) = std::str::from_utf8(&line_buf) else {
-            sink.reject(line, Reject::Utf8, "", || "not UTF-8 text".into());
-            continue;
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        let rec: JsonRecord = match serde_json::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                let msg = crate::text::sanitize(&e.to_string());
-                sink.reject(line, Reject::Corrupt, "", || {
-                    format!("not a Databento JSON record: {msg}")
-                });
-                continue;
-            }
-        };
-        let vals: [&Val; NAMES.len()] = [
-            &rec.hd.ts_event,
-            &rec.hd.rtype,
-            &rec.hd.instrument_id,
-            &rec.symbol,
-            &rec.action,
-            &rec.price,
-            &rec.size,
-            &rec.sequence,
-            &rec.ts_recv,
-            &rec.hd.publisher_id,
-            &rec.open,
-            &rec.high,
-            &rec.low,
-            &rec.close,
-            &rec.volume,
-        ];
-        for (s, v) in scratch.iter_mut().zip(vals) {
-            s.clear();
-            let _ = match v {
-                Val::Null => Ok(()),
-                Val::Str(t) => s.write_str(t),
-                Val::U(n) => write!(s, "{n}"),
-                Val::I(n) => write!(s, "{n}"),
-                Val::F(f) => write!(s, "{f}"),
-            };
-        }
-        let fields: Fields = std::array::from_fn(|i| scratch[i].as_bytes());
-        record(&fields, line, ctx, sink);
-    }
-    Ok("Databento JSON".into())
-}
-
-/// A JSON value as Databento writes it: 64-bit numbers quoted, others plain, `null` for
-/// undefined.
-#[derive(Debug, Default)]
-enum Val<'a> {
-    #[default]
-    Null,
-    Str(Cow<'a, str>),
-    U(u64),
-    I(i64),
-    F(f64),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Val<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Val<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, a number or null")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Val<'de>, E> {
-                Ok(Val::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Val<'de>, E> {
-                Ok(Val::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Val<'de>, E> {
-                Ok(Val::U(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Val<'de>, E> {
-                Ok(Val::I(v))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Val<'de>, E> {
-                Ok(Val::F(v))
-            }
-            fn visit_unit<E>(self) -> Result<Val<'de>, E> {
-                Ok(Val::Null)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-#[derive(Deserialize)]
-struct JsonHeader<'a> {
-    #[serde(borrow, default)]
-    ts_event: Val<'a>,
-    #[serde(borrow, default)]
-    rtype: Val<'a>,
-    #[serde(borrow, default)]
-    publisher_id: Val<'a>,
-    #[serde(borrow, default)]
-    instrument_id: Val<'a>,
-}
-
-#[derive(Deserialize)]
-struct JsonRecord<'a> {
-    #[serde(borrow)]
-    hd: JsonHeader<'a>,
-    #[serde(borrow, default)]
-    ts_recv: Val<'a>,
-    #[serde(borrow, default)]
-    action: Val<'a>,
-    #[serde(borrow, default)]
-    price: Val<'a>,
-    #[serde(borrow, default)]
-    size: Val<'a>,
-    #[serde(borrow, default)]
-    sequence: Val<'a>,
-    #[serde(borrow, default)]
-    open: Val<'a>,
-    #[serde(borrow, default)]
-    high: Val<'a>,
-    #[serde(borrow, default)]
-    low: Val<'a>,
-    #[serde(borrow, default)]
-    close: Val<'a>,
-    #[serde(borrow, default)]
-    volume: Val<'a>,
-    #[serde(borrow, default)]
-    symbol: Val<'a>,
-}
-
 /// Handles one record, whichever text form it came from.
-fn record(f: &Fields, line: u64, ctx: &Ctx, sink: &mut Sink) {
+pub fn record(f: &Fields, line: u64, ctx: &Ctx, sink: &mut Sink) {
     let Some(rt) = parse_u64(f[RTYPE]).and_then(|v| u8::try_from(v).ok()) else {
         let v = shown(f[RTYPE]);
         return sink.reject(line, Reject::Corrupt, "rtype", || {

@@ -1,0 +1,93 @@
+//! Polygon.io (Massive) stocks trades flat files (`ticker,conditions,correction,exchange,id,
+//! participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp`,
+//! nanosecond timestamps, quoted condition lists, usually `.csv.gz`). Every print is imported
+//! whatever its conditions; a print's time is its SIP timestamp (the participant's when the SIP
+//! one is missing). Duplicates are rows equal in ticker, time, price, size, exchange, trade id
+//! and sequence number.
+
+use std::io::BufRead;
+
+use super::csv_rows::Rows;
+use super::fields::{EpochUnit, parse_epoch, parse_price, parse_size, shown};
+use super::format::{Format, ImportFormat, Input, Sniff};
+use super::report::Reject;
+use super::sink::{Sink, Sym, vendor_id};
+
+pub struct PolygonTrades;
+
+impl Format {
+    #[allow(non_upper_case_globals)]
+    pub const PolygonTrades: Format = Format::of(&PolygonTrades);
+}
+
+impl ImportFormat for PolygonTrades {
+    fn name(&self) -> &'static str {
+        "polygon-trades"
+    }
+
+    fn detect(&self, sniff: &Sniff) -> bool {
+        sniff.has_columns(&["ticker", "sip_timestamp", "participant_timestamp"])
+    }
+
+    fn read(&self, mut input: Input<'_>, sink: &mut Sink) -> Result<String, String> {
+        read_trades(input.bytes()?, sink)
+    }
+}
+
+pub fn read_trades(reader: Box<dyn BufRead + Send>, sink: &mut Sink) -> Result<String, String> {
+    let mut rows = Rows::new(reader, true, b',', 0)?;
+    let [
+        ticker,
+        price,
+        size,
+        sip,
+        participant,
+        exchange,
+        id,
+        sequence,
+    ] = rows.columns([
+        "ticker",
+        "price",
+        "size",
+        "sip_timestamp",
+        "participant_timestamp",
+        "exchange",
+        "id",
+        "sequence_number",
+    ])?;
+    while let Some(line) = rows.next(sink) {
+        let r = &rows.rec;
+        let inst = match sink.symbol(&r[ticker], None) {
+            Sym::Id(i) => i,
+            other => {
+                sink.bad_symbol(line, other, &r[ticker]);
+                continue;
+            }
+        };
+        let ts_field = if r[sip].is_empty() { participant } else { sip };
+        let Some(ts) = parse_epoch(&r[ts_field], Some(EpochUnit::Ns)) else {
+            let v = shown(&r[ts_field]);
+            sink.reject(line, Reject::Timestamp, "sip_timestamp", || {
+                format!("{v:?} is not nanoseconds since the epoch")
+            });
+            continue;
+        };
+        let p = match parse_price(&r[price]) {
+            Ok(p) => p,
+            Err(e) => {
+                sink.reject(line, Reject::Price, "price", || e);
+                continue;
+            }
+        };
+        let s = match parse_size(&r[size]) {
+            Ok(s) => s,
+            Err(e) => {
+                sink.reject(line, Reject::Size, "size", || e);
+                continue;
+            }
+        };
+        let vid = vendor_id(&[&r[exchange], &r[id], &r[sequence]]);
+        sink.trade(line, ts, inst, p, s, vid);
+    }
+    Ok("Polygon stocks trades flat file".into())
+}
