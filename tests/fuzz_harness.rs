@@ -261,3 +261,19 @@ fn a_dbn_record_of_a_bad_length_is_rejected_not_a_crash() {
         }
     }
 }
+
+/// A Parquet footer whose column chunk has a negative offset or size: the `parquet` crate
+/// asserts on it when the chunk is read.
+#[test]
+fn a_parquet_footer_with_a_negative_chunk_offset_is_an_error_not_a_crash() {
+    let file = include_bytes!("fixtures/fuzz/parquet-negative-chunk-offset.parquet");
+    fuzz_targets::import_parquet(file);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.parquet");
+    std::fs::write(&input, file).unwrap();
+    let out = dir.path().join("out");
+    let opts = tapedeck::import::ImportOptions::new(&out);
+    let err = tapedeck::import::import(&[input], &opts).expect_err("refused");
+    assert!(err.to_string().contains("damaged Parquet footer"), "{err}");
+    assert!(!out.exists());
+}

@@ -312,10 +312,30 @@ pub fn read_dataset(
     Ok(format!("Parquet dataset, {} files read", parts.len()))
 }
 
+/// Every column chunk's place in the file, as the footer gives it, is a real place: the
+/// `parquet` crate asserts on a negative offset or size when it reads the chunk, and a damaged
+/// footer must be an error naming it, not a crash.
+fn check_chunks(meta: &parquet::file::metadata::ParquetMetaData) -> Result<(), String> {
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        for c in group.columns() {
+            let start = c.dictionary_page_offset().unwrap_or(c.data_page_offset());
+            if start < 0 || c.data_page_offset() < 0 || c.compressed_size() < 0 {
+                return Err(format!(
+                    "damaged Parquet footer: row group {g}, column {}: offset {start}, size {} (negative)",
+                    c.column_path(),
+                    c.compressed_size()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn read(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String> {
     let file = File::open(&part.path).map_err(|e| format!("cannot open: {e}"))?;
     let reader =
         SerializedFileReader::new(file).map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    check_chunks(reader.metadata())?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let find = |names: &[&str]| {
         schema
