@@ -107,11 +107,21 @@ pub fn write(path: &Path, instruments: &[Prints]) -> io::Result<()> {
     // Gaps between sections (alignment) read back as zeros.
     file.set_len(next as u64)?;
     file.write_all_at(&dir, HEADER_LEN as u64)?;
-    // Two halves written (and hashed) at once: writing into the page cache costs about as
-    // much CPU as decoding the input did.
-    let hashes = on_two_threads(&sections, |(at, bytes)| {
-        file.write_all_at(bytes, *at)?;
-        Ok(xxh3_64(bytes))
+    // One thread writes while the other hashes: writing into the page cache costs about as
+    // much CPU as decoding the input did, and two writers into one file only wait on its lock.
+    let hashes = std::thread::scope(|scope| {
+        let hasher = scope.spawn(|| {
+            sections
+                .iter()
+                .map(|(_, bytes)| xxh3_64(bytes))
+                .collect::<Vec<u64>>()
+        });
+        for (at, bytes) in &sections {
+            file.write_all_at(bytes, *at)?;
+        }
+        hasher
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))
     })?;
     let body_len = (next - HEADER_LEN) as u64;
     let body_hash = combine(&dir, &hashes);
