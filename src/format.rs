@@ -33,7 +33,7 @@ pub fn money(v: f64) -> String {
     } else if a >= 1e6 {
         format!("{sign}{:.1}M", a / 1e6)
     } else {
-        format!("{sign}{:.0}", a)
+        format!("{sign}{a:.0}")
     }
 }
 

@@ -206,7 +206,7 @@ pub fn parse_digits(b: &[u8]) -> Option<u64> {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v * 10 + (d - b'0') as u64;
+        v = v * 10 + u64::from(d - b'0');
     }
     for chunk in b[head..].chunks_exact(8) {
         let word = u64::from_le_bytes(chunk.try_into().ok()?);
@@ -266,7 +266,7 @@ fn parse_decimal(s: &str) -> Result<Price, PriceError> {
         let d = frac_trimmed
             .as_bytes()
             .get(i)
-            .map_or(0, |b| (b - b'0') as i64);
+            .map_or(0, |b| i64::from(b - b'0'));
         frac = frac * 10 + d;
     }
     let raw = int

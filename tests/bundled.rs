@@ -163,9 +163,9 @@ fn hourly(r: &Replay, sym: &str) -> Vec<(i64, Price, Price, Price, Price, u64)> 
                 b.2 = b.2.max(px);
                 b.3 = b.3.min(px);
                 b.4 = px;
-                b.5 += s.size[k] as u64;
+                b.5 += u64::from(s.size[k]);
             }
-            _ => out.push((h, px, px, px, px, s.size[k] as u64)),
+            _ => out.push((h, px, px, px, px, u64::from(s.size[k]))),
         }
     }
     out
@@ -213,7 +213,7 @@ fn timed_levels_of_the_anchor_file_hold() {
         if let Some(pct) = l.change_pct {
             let reference = r.store.instruments[i].reference;
             let shown = (got.0 - reference.0) as f64 / reference.0 as f64 * 100.0;
-            let decimals = if pct.fract() == 0.0 { 0 } else { 1 };
+            let decimals = i32::from(pct.fract() != 0.0);
             let scale = 10f64.powi(decimals);
             assert_eq!(
                 (shown * scale).round() / scale,

@@ -66,7 +66,7 @@ fn stale_and_damaged_caches_are_refused() {
             text.store.all_series(),
             false,
         )
-        .unwrap()
+        .unwrap();
     };
     let read = |m: &[u8]| cache::read(&cache_file, &source(m, &trades), 3, None).map(|_| ());
 

@@ -31,9 +31,9 @@ fn fold(store: &Store, rows: &[(i64, usize, i64, u32)], i: usize, t: i64) -> Ins
             st.open.get_or_insert(Price(price));
             st.high = Some(st.high.map_or(Price(price), |h| h.max(Price(price))));
             st.low = Some(st.low.map_or(Price(price), |l| l.min(Price(price))));
-            st.volume += size as u64;
+            st.volume += u64::from(size);
             st.trades += 1;
-            notional += price as i128 * size as i128;
+            notional += i128::from(price) * i128::from(size);
             last_day = Some(price);
         }
     }
@@ -41,7 +41,7 @@ fn fold(store: &Store, rows: &[(i64, usize, i64, u32)], i: usize, t: i64) -> Ins
         st.close = last_day.map(Price);
     }
     if st.volume > 0 {
-        let v = Price((notional / st.volume as i128) as i64);
+        let v = Price((notional / i128::from(st.volume)) as i64);
         st.vwap = Some(tapedeck::price::round_decimals(v, info.decimals));
     }
     st
@@ -209,7 +209,7 @@ proptest! {
             }
             // The tape is the newest prints at or before t, newest first.
             let mut expect: Vec<(i64, usize)> = rows.iter().enumerate().filter(|(_, r)| r.0 <= t).map(|(k, r)| (r.0, k)).collect();
-            expect.sort();
+            expect.sort_unstable();
             let n = expect.len().min(25);
             prop_assert_eq!(reused.tape.len(), n);
             for (p, &(ts, k)) in reused.tape.iter().zip(expect.iter().rev()) {

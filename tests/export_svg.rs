@@ -163,7 +163,7 @@ fn the_chart_exports_as_svg_from_its_bars() {
     );
     let text: String = doc
         .descendants()
-        .filter(|n| n.is_text())
+        .filter(roxmltree::Node::is_text)
         .filter_map(|n| n.text())
         .collect();
     assert!(text.contains("CHIP 83.00 -17.00%"), "{text}");

@@ -108,7 +108,7 @@ fn session() -> Vec<TradeMsg> {
             let mut times: Vec<i64> = (0..n)
                 .map(|_| start + (rng.below(span as u64)) as i64)
                 .collect();
-            times.sort();
+            times.sort_unstable();
             for (k, ts) in times.into_iter().enumerate() {
                 level += rng.below(201) as i64 - 100;
                 // Mostly cents; every 7th NVDA print is sub-penny.
@@ -549,7 +549,7 @@ fn an_interrupted_import_leaves_no_replay_behind() {
     let file = trades_dbn(dir.path(), "t.dbn", 3);
     let (out, result) = run(dir.path(), &[file], |o| {
         o.interrupt
-            .store(true, std::sync::atomic::Ordering::Relaxed)
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     });
     assert!(
         matches!(result, Err(ImportError::Interrupted { .. })),

@@ -20,6 +20,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 /// `n` good prints, one a millisecond, to dilute the bad rows under the 1% threshold.
+#[allow(clippy::format_collect)]
 fn good_rows(n: usize) -> String {
     (0..n)
         .map(|i| format!("{},NVDA,124.{:02},100\n", T + i as i64 * 1_000_000, i % 100))

@@ -22,6 +22,7 @@ fn app_at(t: i64) -> App<'static> {
     app_with(Keymap::default(), Theme::colored(), t)
 }
 
+#[allow(clippy::large_types_passed_by_value)]
 fn app_with(keymap: Keymap, theme: Theme, t: i64) -> App<'static> {
     let mut app = App::new(tui_fixture::replay(), keymap, theme);
     app.update(Action::SeekTo(t), Z);
@@ -40,7 +41,7 @@ fn draw(w: u16, h: u16, f: impl FnOnce(&mut Buffer, Rect)) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|frame| {
         let area = frame.area();
-        f(frame.buffer_mut(), area)
+        f(frame.buffer_mut(), area);
     })
     .unwrap();
     term.backend().buffer().clone()
@@ -48,7 +49,7 @@ fn draw(w: u16, h: u16, f: impl FnOnce(&mut Buffer, Rect)) -> Buffer {
 
 fn pane(app: &App, pane: Pane, w: u16, h: u16) -> Buffer {
     draw(w, h, |buf, area| {
-        ui::render_pane(&app.view(area), pane, area, buf)
+        ui::render_pane(&app.view(area), pane, area, buf);
     })
 }
 
@@ -92,12 +93,12 @@ fn rgb(c: Color) -> (u8, u8, u8) {
 
 fn reddish(c: Color) -> bool {
     let (r, g, b) = rgb(c);
-    r as i32 > g as i32 + 15 && r > b
+    i32::from(r) > i32::from(g) + 15 && r > b
 }
 
 fn greenish(c: Color) -> bool {
     let (r, g, b) = rgb(c);
-    g as i32 > r as i32 + 15 && g > b
+    i32::from(g) > i32::from(r) + 15 && g > b
 }
 
 #[test]
@@ -124,7 +125,7 @@ fn header_shows_badge_clock_phase_play_state_and_speed() {
     }
     // Narrow: the clock and the badge survive, the title goes.
     let t = text(&draw(60, 1, |buf, area| {
-        tapedeck::tui::header::render(&app.view(area), area, buf)
+        tapedeck::tui::header::render(&app.view(area), area, buf);
     }));
     assert!(
         t.contains("RECONSTRUCTED") && t.contains("14:35:00 UTC"),
@@ -136,7 +137,7 @@ fn header_shows_badge_clock_phase_play_state_and_speed() {
 
 fn pane_header(app: &App) -> Buffer {
     draw(140, 1, |buf, area| {
-        tapedeck::tui::header::render(&app.view(area), area, buf)
+        tapedeck::tui::header::render(&app.view(area), area, buf);
     })
 }
 
@@ -426,7 +427,7 @@ fn status_line_and_help_come_from_the_keymap() {
     let mut app = app_at(mon(9, 35));
     let status = |app: &App| {
         text(&draw(150, 1, |buf, area| {
-            tapedeck::tui::status::render(&app.view(area), area, buf)
+            tapedeck::tui::status::render(&app.view(area), area, buf);
         }))
     };
     let s = status(&app);
@@ -461,7 +462,7 @@ fn status_line_and_help_come_from_the_keymap() {
     assert!(s.contains("cannot read time"), "{s}");
     let (x, _) = find(
         &draw(150, 1, |buf, area| {
-            tapedeck::tui::status::render(&app.view(area), area, buf)
+            tapedeck::tui::status::render(&app.view(area), area, buf);
         }),
         "cannot",
     )
@@ -540,13 +541,13 @@ fn every_pane_survives_every_size() {
     }
     for &(w, h) in &sizes {
         draw(w, h, |buf, area| {
-            tapedeck::tui::header::render(&app.view(area), area, buf)
+            tapedeck::tui::header::render(&app.view(area), area, buf);
         });
         draw(w, h, |buf, area| {
-            tapedeck::tui::status::render(&app.view(area), area, buf)
+            tapedeck::tui::status::render(&app.view(area), area, buf);
         });
         draw(w, h, |buf, area| {
-            tapedeck::tui::help::render(&app.view(area), area, buf)
+            tapedeck::tui::help::render(&app.view(area), area, buf);
         });
     }
 }

@@ -81,8 +81,8 @@ pub struct Sums {
 impl Sums {
     fn add(&mut self, price: i64, size: u32) {
         self.rows += 1;
-        self.volume += size as u64;
-        self.notional_cents += (price / CENT) as i128 * size as i128;
+        self.volume += u64::from(size);
+        self.notional_cents += i128::from(price / CENT) * i128::from(size);
     }
 
     fn of_store(store: &crate::engine::Store) -> Sums {
@@ -146,7 +146,7 @@ fn rss_bytes() -> Option<u64> {
 fn ticker(i: usize) -> String {
     TICKERS
         .get(i)
-        .map_or_else(|| format!("Z{i:04}"), |s| s.to_string())
+        .map_or_else(|| format!("Z{i:04}"), std::string::ToString::to_string)
 }
 
 /// `bench::generate_rows` (random walks on a 0.01 grid) squeezed into 09:30–16:00 New York
@@ -154,8 +154,8 @@ fn ticker(i: usize) -> String {
 pub fn generate(trades: usize, instruments: usize) -> Vec<TradeRow> {
     let mut rows = super::bench::generate_rows(trades, instruments, 42);
     for r in &mut rows {
-        let off = (r.ts - GEN_START).clamp(0, GEN_SPAN - 1) as i128;
-        r.ts = REGULAR_START + (off * REGULAR_SPAN as i128 / GEN_SPAN as i128) as i64;
+        let off = i128::from((r.ts - GEN_START).clamp(0, GEN_SPAN - 1));
+        r.ts = REGULAR_START + (off * i128::from(REGULAR_SPAN) / i128::from(GEN_SPAN)) as i64;
     }
     rows
 }
@@ -211,7 +211,7 @@ pub fn write_polygon_csv(path: &Path, rows: &[TradeRow], instruments: usize) -> 
     buf.push(b'\n');
     for &n in &order {
         let r = &rows[n as usize];
-        let h = mix(n as u64);
+        let h = mix(u64::from(n));
         let sip = r.ts as u64;
         let participant = sip - (h >> 20) % 400_000;
         buf.extend_from_slice(names[r.instrument as usize].as_bytes());
@@ -224,19 +224,19 @@ pub fn write_polygon_csv(path: &Path, rows: &[TradeRow], instruments: usize) -> 
         let exchange = EXCHANGES[((h >> 8) % 10) as usize];
         put_u64(&mut buf, exchange);
         buf.push(b',');
-        put_u64(&mut buf, 52_983_525_000_000 + n as u64);
+        put_u64(&mut buf, 52_983_525_000_000 + u64::from(n));
         buf.push(b',');
         put_u64(&mut buf, participant);
         buf.push(b',');
         put_price(&mut buf, (r.price.0 / CENT) as u64);
         buf.push(b',');
-        put_u64(&mut buf, n as u64 + 1);
+        put_u64(&mut buf, u64::from(n) + 1);
         buf.push(b',');
         put_u64(&mut buf, sip);
         buf.push(b',');
-        put_u64(&mut buf, r.size as u64);
+        put_u64(&mut buf, u64::from(r.size));
         buf.push(b',');
-        put_u64(&mut buf, 1 + r.instrument as u64 % 3);
+        put_u64(&mut buf, 1 + u64::from(r.instrument) % 3);
         if exchange == 4 {
             buf.extend_from_slice(b",201,");
             put_u64(&mut buf, participant - 150);
@@ -343,7 +343,10 @@ fn import_once(input: &Path, out: &Path) -> Result<(u64, Duration)> {
     let opts = ImportOptions::new(out);
     let t = Instant::now();
     let report = import::import(&[input.to_path_buf()], &opts).map_err(|e| {
-        let counts = e.report().map(|r| r.to_string()).unwrap_or_default();
+        let counts = e
+            .report()
+            .map(std::string::ToString::to_string)
+            .unwrap_or_default();
         eyre!("importing {}: {e}\n{counts}", input.display())
     })?;
     let took = t.elapsed();
@@ -568,7 +571,10 @@ fn run_python(csv: &Path, expected: &Sums, repeat: usize, o: &mut Outcome) {
         }
     };
     if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(|l| l.ok()) {
+        for line in BufReader::new(out)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
             match line.strip_prefix("RESULT ") {
                 Some(json) => match parse_result(json) {
                     Some(l) => o.python.push(l),
@@ -593,9 +599,15 @@ fn parse_result(json: &str) -> Option<Line> {
     Some(Line {
         reader: v.get("reader")?.as_str()?.to_string(),
         threads: v.get("threads")?.as_u64()? as u32,
-        rows: v.get("rows").and_then(|r| r.as_u64()).unwrap_or(0),
-        seconds: v.get("seconds").and_then(|s| s.as_f64()).unwrap_or(0.0),
-        ok: v.get("ok").and_then(|b| b.as_bool()),
+        rows: v
+            .get("rows")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0),
+        seconds: v
+            .get("seconds")
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0),
+        ok: v.get("ok").and_then(serde_json::Value::as_bool),
         note: v
             .get("note")
             .and_then(|n| n.as_str())
@@ -751,7 +763,7 @@ pub fn run(args: BenchImportArgs) -> Result<i32> {
     );
     print!("{}", table(&o));
     println!("total {:.1?}", started.elapsed());
-    Ok(if all_ok(&o) { 0 } else { 1 })
+    Ok(i32::from(!all_ok(&o)))
 }
 
 #[cfg(test)]

@@ -207,12 +207,12 @@ pub fn time_arg(replay: &Replay, text: &str) -> Result<UnixNanos> {
 /// Runs a subcommand; returns the process exit code.
 pub fn run(command: Command) -> Result<i32> {
     match command {
-        Command::Info { replay, json } => info::run(&open(replay.as_deref())?, json).map(|_| 0),
+        Command::Info { replay, json } => info::run(&open(replay.as_deref())?, json).map(|()| 0),
         Command::Check { replay } => Ok(info::check(&replay)),
         Command::Snapshot { replay, at, json } => {
             let r = open(replay.as_deref())?;
             let t = time_arg(&r, &at)?;
-            snapshot::run(&r, t, json).map(|_| 0)
+            snapshot::run(&r, t, json).map(|()| 0)
         }
         Command::Tape {
             replay,
@@ -223,7 +223,7 @@ pub fn run(command: Command) -> Result<i32> {
         } => {
             let r = open(replay.as_deref())?;
             let (from, to) = (time_arg(&r, &from)?, time_arg(&r, &to)?);
-            tape::run(&r, from, to, &symbols, json).map(|_| 0)
+            tape::run(&r, from, to, &symbols, json).map(|()| 0)
         }
         Command::Study {
             replay,
@@ -234,27 +234,27 @@ pub fn run(command: Command) -> Result<i32> {
         } => {
             let r = open(replay.as_deref())?;
             let windows = study::parse_windows(&windows)?;
-            study::run(&r, headline.as_deref(), &windows, min_importance, format).map(|_| 0)
+            study::run(&r, headline.as_deref(), &windows, min_importance, format).map(|()| 0)
         }
         Command::Synth {
             from_bars: Some(replay),
             seed,
             out,
             ..
-        } => synth::run_from_bars(&replay, seed, out.as_deref()).map(|_| 0),
+        } => synth::run_from_bars(&replay, seed, out.as_deref()).map(|()| 0),
         Command::Synth {
             anchors,
             headlines,
             seed,
             out,
             from_bars: None,
-        } => synth::run(&anchors, &headlines, seed, out.as_deref()).map(|_| 0),
+        } => synth::run(&anchors, &headlines, seed, out.as_deref()).map(|()| 0),
         Command::Bench {
             prints,
             instruments,
             queries,
             from_disk,
-        } => bench::run(prints, instruments, queries, from_disk).map(|_| 0),
+        } => bench::run(prints, instruments, queries, from_disk).map(|()| 0),
         Command::BenchImport(args) => bench_import::run(args),
         Command::Import { args } => import::run(*args),
         Command::Export {

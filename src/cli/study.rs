@@ -110,7 +110,7 @@ pub fn write(
             w.flush()?;
         }
         Format::Table | Format::Md => {
-            write_tables(out, r, &chosen, &rows, windows, format == Format::Md)?
+            write_tables(out, r, &chosen, &rows, windows, format == Format::Md)?;
         }
     }
     Ok(())
@@ -256,13 +256,13 @@ fn write_tables(
                                 format!("{:+.2}", m.change_pct),
                                 format!("{:+.2}", m.max_adverse_pct),
                             ),
-                            Err(_) => ("n/a".into(), "".into()),
+                            Err(_) => ("n/a".into(), String::new()),
                         },
                         Some(Row {
                             sector_pct: Some(p),
                             ..
-                        }) => (format!("{p:+.2}"), "".into()),
-                        _ => ("n/a".into(), "".into()),
+                        }) => (format!("{p:+.2}"), String::new()),
+                        _ => ("n/a".into(), String::new()),
                     }
                 })
                 .collect();

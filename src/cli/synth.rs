@@ -23,8 +23,7 @@ fn label(path: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let rel = abs.strip_prefix(std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()));
-    rel.map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
+    rel.map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
         .to_string_lossy()
         .replace('\\', "/")
 }
@@ -75,7 +74,7 @@ fn absolute(path: &Path) -> PathBuf {
         if let Ok(c) = std::fs::canonicalize(&p) {
             return tail.into_iter().rev().fold(c, |acc, t| acc.join(t));
         }
-        match (p.file_name().map(|n| n.to_os_string()), p.parent()) {
+        match (p.file_name().map(std::ffi::OsStr::to_os_string), p.parent()) {
             (Some(n), Some(parent)) => {
                 tail.push(n);
                 p = if parent.as_os_str().is_empty() {
@@ -141,14 +140,14 @@ pub fn run_from_bars(replay: &str, seed: Option<u64>, out: Option<&Path>) -> Res
     for (inst, o) in result.manifest.instruments.iter().zip(&result.outcomes) {
         match o {
             Outcome::Kept { reason } => {
-                println!("  {} stays bar by bar: {reason}", inst.symbol)
+                println!("  {} stays bar by bar: {reason}", inst.symbol);
             }
             Outcome::Filled { silent, .. } if *silent > 0 => {
                 println!(
                     "  {}: {}",
                     inst.symbol,
                     from_bars::zero_volume_note(*silent)
-                )
+                );
             }
             _ => {}
         }

@@ -102,9 +102,9 @@ impl ReplayClock {
 
     pub fn toggle(&mut self, wall: Duration, gaps: &[(UnixNanos, UnixNanos)]) {
         if self.paused {
-            self.play(wall, gaps)
+            self.play(wall, gaps);
         } else {
-            self.pause(wall, gaps)
+            self.pause(wall, gaps);
         }
     }
 

@@ -64,6 +64,6 @@ impl BarRow {
 
     /// When the bar is complete and may be shown.
     pub fn visible_at(&self) -> UnixNanos {
-        self.ts + self.interval_s as i64 * NANOS_PER_SEC
+        self.ts + i64::from(self.interval_s) * NANOS_PER_SEC
     }
 }

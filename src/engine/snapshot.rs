@@ -133,7 +133,7 @@ impl Store {
                 st.change_pct = pct(change, info.reference);
                 st.market_cap_change = info
                     .shares
-                    .map(|sh| (sh as i128 * change.0 as i128) as f64 / SCALE as f64);
+                    .map(|sh| (i128::from(sh) * i128::from(change.0)) as f64 / SCALE as f64);
             }
             if let (Some(close), Some(last), Some(last_ts)) = (st.close, st.last, st.last_ts)
                 && last_ts >= info.day_end
@@ -184,7 +184,7 @@ impl Store {
             }
         } else {
             SectorState {
-                change_pct: (n_pct > 0).then(|| sum_pct / n_pct as f64),
+                change_pct: (n_pct > 0).then(|| sum_pct / f64::from(n_pct)),
                 market_cap_change: None,
                 cap_weighted: false,
             }

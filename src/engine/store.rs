@@ -117,15 +117,15 @@ impl Prefix {
     /// Volume-weighted average price, rounded to `decimals`; `None` before any volume.
     pub fn vwap(&self, decimals: u32) -> Option<Price> {
         (self.volume > 0).then(|| {
-            let v = self.notional / self.volume as i128;
+            let v = self.notional / i128::from(self.volume);
             round_decimals(Price(v as i64), decimals)
         })
     }
 
     #[inline]
     pub fn add(&mut self, price: i64, size: u32) {
-        self.volume += size as u64;
-        self.notional += price as i128 * size as i128;
+        self.volume += u64::from(size);
+        self.notional += i128::from(price) * i128::from(size);
         self.high = self.high.max(price);
         self.low = self.low.min(price);
     }
@@ -134,8 +134,9 @@ impl Prefix {
     /// usual VWAP estimate when only bars are known.
     #[inline]
     pub fn add_bar(&mut self, high: i64, low: i64, close: i64, volume: u32) {
-        self.volume += volume as u64;
-        self.notional += ((high as i128 + low as i128 + close as i128) / 3) * volume as i128;
+        self.volume += u64::from(volume);
+        self.notional +=
+            ((i128::from(high) + i128::from(low) + i128::from(close)) / 3) * i128::from(volume);
         self.high = self.high.max(high);
         self.low = self.low.min(low);
     }
@@ -226,7 +227,7 @@ fn derive(mut s: Series, day_start: UnixNanos, day_end: UnixNanos) -> Series {
                 high: Price(s.bar_high[i]),
                 low: Price(s.bar_low[i]),
                 close: Price(s.price[i]),
-                volume: s.size[i] as u64,
+                volume: u64::from(s.size[i]),
                 ..Bar::default()
             })
             .collect::<Vec<_>>()
@@ -321,16 +322,16 @@ impl Series {
                         high: p,
                         low: p,
                         close: p,
-                        volume: self.size[i] as u64,
+                        volume: u64::from(self.size[i]),
                         trades: 1,
                         _pad: 0,
-                    })
+                    });
                 }
                 Some(b) => {
                     b.high = b.high.max(p);
                     b.low = b.low.min(p);
                     b.close = p;
-                    b.volume += self.size[i] as u64;
+                    b.volume += u64::from(self.size[i]);
                     b.trades += 1;
                 }
             }
@@ -349,7 +350,7 @@ fn minute_bars(ts: &[UnixNanos], price: &[i64], size: &[u32]) -> Vec<Bar> {
                 b.high = b.high.max(p);
                 b.low = b.low.min(p);
                 b.close = p;
-                b.volume += size[i] as u64;
+                b.volume += u64::from(size[i]);
                 b.trades += 1;
             }
             _ => bars.push(Bar {
@@ -358,7 +359,7 @@ fn minute_bars(ts: &[UnixNanos], price: &[i64], size: &[u32]) -> Vec<Bar> {
                 high: p,
                 low: p,
                 close: p,
-                volume: size[i] as u64,
+                volume: u64::from(size[i]),
                 trades: 1,
                 _pad: 0,
             }),
@@ -456,10 +457,10 @@ impl StoreBuilder {
     /// one bar length per instrument, and never mixes prints and bars in one instrument.
     pub fn push_bar(&mut self, instrument: usize, row: &BarRow) {
         let s = &mut self.raw[instrument];
-        s.bar_interval = row.interval_s as i64 * crate::time::NANOS_PER_SEC;
+        s.bar_interval = i64::from(row.interval_s) * crate::time::NANOS_PER_SEC;
         s.ts.push(row.visible_at());
         s.price.push(row.close.0);
-        s.size.push(row.volume.min(u32::MAX as u64) as u32);
+        s.size.push(row.volume.min(u64::from(u32::MAX)) as u32);
         s.bar_open.push(row.open.0);
         s.bar_high.push(row.high.0);
         s.bar_low.push(row.low.0);
@@ -526,7 +527,7 @@ fn find_gaps(store: &Store) -> Vec<(UnixNanos, UnixNanos)> {
         }
     };
     for s in &store.series {
-        for b in s.bars.iter() {
+        for b in &s.bars {
             mark(b.start);
         }
     }

@@ -126,7 +126,7 @@ impl Store {
     /// End of `window` for an instrument after a headline at `t`.
     fn window_end(&self, instrument: usize, t: UnixNanos, window: Window) -> UnixNanos {
         match window {
-            Window::Minutes(m) => t + m as i64 * NANOS_PER_MIN,
+            Window::Minutes(m) => t + i64::from(m) * NANOS_PER_MIN,
             Window::Close => self.instruments[instrument].day_end,
         }
     }
@@ -154,7 +154,7 @@ impl Store {
             let mut adverse_ts = None;
             let mut volume = 0u64;
             for i in k0..k1 {
-                volume += s.size[i] as u64;
+                volume += u64::from(s.size[i]);
                 let excursion = if falling {
                     s.price[i] - from
                 } else {
@@ -167,7 +167,7 @@ impl Store {
             }
             let length = end - t;
             let b0 = s.count_until(t - length);
-            let volume_before = (b0..k0).map(|i| s.size[i] as u64).sum();
+            let volume_before = (b0..k0).map(|i| u64::from(s.size[i])).sum();
             let pct = |d: i64| d as f64 / from as f64 * 100.0;
             Ok(Move {
                 from_price: Price(from),
@@ -216,7 +216,7 @@ impl Store {
         let change_pct = if any_cap && base > 0.0 {
             Some(delta / base * 100.0)
         } else {
-            (n > 0).then(|| sum / n as f64)
+            (n > 0).then(|| sum / f64::from(n))
         };
         SectorReaction {
             sector,

@@ -179,7 +179,7 @@ impl Rows {
             match self.next_found() {
                 None => self.done = true,
                 Some(Ok(())) => {
-                    let line = self.rec.position().map_or(0, |p| p.line());
+                    let line = self.rec.position().map_or(0, csv::Position::line);
                     let bytes = self.rec.as_slice();
                     if !bytes.is_ascii() && std::str::from_utf8(bytes).is_err() {
                         sink.reject(line, Reject::Utf8, "", || "not UTF-8 text".into());
@@ -188,7 +188,7 @@ impl Rows {
                     return Some(line);
                 }
                 Some(Err(e)) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(0, csv::Position::line);
                     match e.kind() {
                         ErrorKind::UnequalLengths {
                             expected_len, len, ..

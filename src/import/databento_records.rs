@@ -126,22 +126,21 @@ pub fn record(f: &Fields, line: u64, ctx: &Ctx, sink: &mut Sink) {
             format!("{v:?} is not nanoseconds or an ISO 8601 time")
         });
     };
-    let name: &[u8] = if !f[SYMBOL].is_empty() {
-        f[SYMBOL]
-    } else {
+    let name: &[u8] = if f[SYMBOL].is_empty() {
         let id = parse_u64(f[INSTRUMENT_ID]).and_then(|v| u32::try_from(v).ok());
-        match id
+        if let Some(s) = id
             .and_then(|id| ctx.symbology.get(id, ts))
             .or(ctx.fixed_symbol)
         {
-            Some(s) => s.as_bytes(),
-            None => {
-                let v = shown(f[INSTRUMENT_ID]);
-                return sink.reject(line, Reject::Symbol, "symbol", || {
-                    format!("no symbol column and no symbol for instrument {v} (give --symbol or put Databento's symbology.json beside the file)")
-                });
-            }
+            s.as_bytes()
+        } else {
+            let v = shown(f[INSTRUMENT_ID]);
+            return sink.reject(line, Reject::Symbol, "symbol", || {
+                format!("no symbol column and no symbol for instrument {v} (give --symbol or put Databento's symbology.json beside the file)")
+            });
         }
+    } else {
+        f[SYMBOL]
     };
     let inst = match sink.symbol(name, None) {
         Sym::Id(i) => i,

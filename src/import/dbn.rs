@@ -38,12 +38,12 @@ impl Hasher for IdHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         }
     }
 
     fn write_u32(&mut self, n: u32) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
@@ -92,7 +92,7 @@ pub fn read(
                 Ok(0) => return Err("cannot read DBN metadata: the file ends inside it".into()),
                 Ok(k) => {
                     let k = frames.see(&fsm.space()[..k]);
-                    fsm.fill(k)
+                    fsm.fill(k);
                 }
                 Err(e) => return Err(format!("cannot read DBN metadata: {e}")),
             },
@@ -137,7 +137,7 @@ pub fn read(
                     Ok(0) => break,
                     Ok(k) => {
                         let k = frames.see(&fsm.space()[..k]);
-                        fsm.fill(k)
+                        fsm.fill(k);
                     }
                     Err(e) => {
                         sink.reject(n + 1, Reject::Corrupt, "record", || e.to_string());
@@ -233,31 +233,32 @@ pub fn read(
                 .map(|&(_, i)| i);
             let inst = match known {
                 Some(i) => i,
-                None => match symbols
-                    .get_for_rec(&rec)
-                    .map(String::as_str)
-                    .or(fixed_symbol)
-                {
-                    Some(name) => match sink.symbol(name.as_bytes(), hint) {
-                        Sym::Id(i) => {
-                            if !in_band {
-                                resolved.insert(hd.instrument_id, (day, i));
+                None => {
+                    if let Some(name) = symbols
+                        .get_for_rec(&rec)
+                        .map(String::as_str)
+                        .or(fixed_symbol)
+                    {
+                        match sink.symbol(name.as_bytes(), hint) {
+                            Sym::Id(i) => {
+                                if !in_band {
+                                    resolved.insert(hd.instrument_id, (day, i));
+                                }
+                                i
                             }
-                            i
+                            other => {
+                                sink.bad_symbol(n, other, name.as_bytes());
+                                continue;
+                            }
                         }
-                        other => {
-                            sink.bad_symbol(n, other, name.as_bytes());
-                            continue;
-                        }
-                    },
-                    None => {
+                    } else {
                         let id = hd.instrument_id;
                         sink.reject(n, Reject::Symbol, "instrument_id", || {
-                        format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
-                    });
+                    format!("no symbol for instrument {id} in the file's symbology (name one with --symbol)")
+                });
                         continue;
                     }
-                },
+                }
             };
             let Ok(ts) = i64::try_from(hd.ts_event) else {
                 sink.reject(n, Reject::Timestamp, "ts_event", || "undefined".into());
@@ -278,7 +279,7 @@ pub fn read(
                     let id = if id == (0, 0) {
                         NO_ID
                     } else {
-                        vendor_id_of(&[id.0 as u64, id.1, hd.publisher_id as u64])
+                        vendor_id_of(&[u64::from(id.0), id.1, u64::from(hd.publisher_id)])
                     };
                     sink.trade(n, ts, inst, Price(price), size, id);
                 }

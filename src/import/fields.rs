@@ -33,7 +33,7 @@ pub fn parse_u64(b: &[u8]) -> Option<u64> {
         if !d.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     Some(v)
 }
@@ -85,7 +85,7 @@ pub fn parse_size(b: &[u8]) -> Result<u32, String> {
     }
     match v {
         v if v <= 0 => Err(bad("is not positive")),
-        v if v > u32::MAX as i64 => Err(bad("is too large")),
+        v if v > i64::from(u32::MAX) => Err(bad("is too large")),
         v => Ok(v as u32),
     }
 }
@@ -159,7 +159,7 @@ pub fn parse_epoch(b: &[u8], unit: Option<EpochUnit>) -> Option<UnixNanos> {
         if scale == 0 {
             break;
         }
-        f += (d - b'0') as i64 * scale;
+        f += i64::from(d - b'0') * scale;
     }
     if int.first() == Some(&b'-') {
         whole.checked_sub(f)

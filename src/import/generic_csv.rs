@@ -117,6 +117,7 @@ fn resolve(spec: &str, rows: &Rows, flag: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+#[allow(clippy::ref_option)] // takes the column flags as parsed
 fn pick(
     spec: &Option<String>,
     guesses: &[&str],
@@ -164,7 +165,7 @@ pub fn read(
     let yfinance = rows.header.first().is_some_and(|h| h == "price") && ohlc[3].is_some();
     let layout = if c.price.is_none() && ohlc.iter().all(Option::is_some) {
         Layout::Bars {
-            ohlc: ohlc.map(|o| o.unwrap_or_default()),
+            ohlc: ohlc.map(std::option::Option::unwrap_or_default),
             volume: one(pick(&c.volume, &["volume", "vol"], &rows, "--volume-col")?),
         }
     } else {
@@ -221,7 +222,7 @@ pub fn read(
     while let Some(line) = rows.next(sink) {
         let r = &rows.rec;
         if preamble {
-            match r.get(0).map(|f| f.to_ascii_lowercase()) {
+            match r.get(0).map(<[u8]>::to_ascii_lowercase) {
                 Some(f) if f == b"ticker" => {
                     if fixed.is_none() && symbol_col.is_none() {
                         fixed = r.get(1).map(<[u8]>::to_vec);
@@ -328,12 +329,11 @@ pub fn read(
                 let mut px = [Price::ZERO; 4];
                 let mut ok = true;
                 for (k, name) in ["open", "high", "low", "close"].into_iter().enumerate() {
-                    match price(sink, ohlc[k], name) {
-                        Some(p) => px[k] = p,
-                        None => {
-                            ok = false;
-                            break;
-                        }
+                    if let Some(p) = price(sink, ohlc[k], name) {
+                        px[k] = p;
+                    } else {
+                        ok = false;
+                        break;
                     }
                 }
                 if !ok {

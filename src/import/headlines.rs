@@ -218,7 +218,7 @@ fn headline(
         },
     };
     let opt = |names: &[&str]| field(row, names).map(text).filter(|s| !s.is_empty());
-    let id = opt(&["id"]).unwrap_or_else(|| format!("h{}", ts));
+    let id = opt(&["id"]).unwrap_or_else(|| format!("h{ts}"));
     Ok((
         ts,
         HeadlineRecord {

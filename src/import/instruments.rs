@@ -206,7 +206,7 @@ fn read_csv(text: &str, table: &mut MetaTable) -> Result<(), LineError> {
         .headers()
         .map_err(|e| (Some(1), e.to_string()))?
         .iter()
-        .map(|h| h.to_ascii_lowercase())
+        .map(str::to_ascii_lowercase)
         .collect();
     let sym = header
         .iter()

@@ -182,7 +182,7 @@ fn sessions(out: &Output) -> Vec<Session> {
             start,
             end,
             phase,
-        })
+        });
     };
     if out.has_future {
         push("overnight", at(prev, 18, 0), at(d, 4, 0), true);
@@ -347,7 +347,10 @@ pub fn write(
             }
             let problems = crate::replay::check(dir);
             if !problems.is_empty() {
-                let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                let text: Vec<String> = problems
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 return Err(ImportError::Invalid(text.join("\n")));
             }
             if opts.interrupted() {

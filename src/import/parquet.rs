@@ -135,7 +135,7 @@ pub fn partitions(
 
 fn walk(dir: &Path, keys: &mut Vec<(String, String)>, out: &mut Vec<Part>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
+    entries.sort_by_key(std::fs::DirEntry::file_name);
     for e in entries {
         let name = e.file_name().to_string_lossy().to_string();
         // Spark's `_SUCCESS`, checksums and hidden files are not data.
@@ -185,7 +185,7 @@ impl Column {
             (Some(LogicalType::Timestamp(t)), _) => match t.unit {
                 TimeUnit::MILLIS => 1_000_000,
                 TimeUnit::MICROS => 1_000,
-                _ => 1,
+                TimeUnit::NANOS => 1,
             },
             (_, ConvertedType::TIMESTAMP_MILLIS) => 1_000_000,
             (_, ConvertedType::TIMESTAMP_MICROS) => 1_000,
@@ -221,11 +221,11 @@ fn read_batch(
         }};
     }
     let (records, vals) = match reader {
-        ColumnReader::BoolColumnReader(r) => batch!(r, |v: bool| Value::I(v as i64)),
-        ColumnReader::Int32ColumnReader(r) => batch!(r, |v: i32| Value::I(v as i64)),
+        ColumnReader::BoolColumnReader(r) => batch!(r, |v: bool| Value::I(i64::from(v))),
+        ColumnReader::Int32ColumnReader(r) => batch!(r, |v: i32| Value::I(i64::from(v))),
         ColumnReader::Int64ColumnReader(r) => batch!(r, Value::I),
         ColumnReader::Int96ColumnReader(r) => batch!(r, Value::T),
-        ColumnReader::FloatColumnReader(r) => batch!(r, |v: f32| Value::F(v as f64)),
+        ColumnReader::FloatColumnReader(r) => batch!(r, |v: f32| Value::F(f64::from(v))),
         ColumnReader::DoubleColumnReader(r) => batch!(r, Value::F),
         ColumnReader::ByteArrayColumnReader(r) => batch!(r, Value::B),
         ColumnReader::FixedLenByteArrayColumnReader(r) => {
@@ -331,7 +331,24 @@ fn check_chunks(meta: &parquet::file::metadata::ParquetMetaData) -> Result<(), S
     Ok(())
 }
 
+/// Reads one Parquet file into `sink`. The `parquet` crate can panic on damaged page data (it
+/// indexes past a slice where a length in the file lies); that is turned into this file's
+/// error, so the import fails cleanly and writes nothing.
 pub fn read(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String> {
+    let run = std::panic::AssertUnwindSafe(|| read_file(part, o, sink));
+    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "damaged Parquet data: the reader failed inside the file ({what})"
+        ))
+    })
+}
+
+fn read_file(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String> {
     let file = File::open(&part.path).map_err(|e| format!("cannot open: {e}"))?;
     let reader =
         SerializedFileReader::new(file).map_err(|e| format!("not a readable Parquet file: {e}"))?;
@@ -490,9 +507,9 @@ fn row(
                 Err(e) => return sink.reject(line, Reject::Price, price.desc.name(), || e),
             };
             let s = match next() {
-                Some(Value::I(v)) if *v > 0 && *v <= u32::MAX as i64 => Ok(*v as u32),
+                Some(Value::I(v)) if *v > 0 && *v <= i64::from(u32::MAX) => Ok(*v as u32),
                 Some(Value::I(v)) => Err(format!("{v} is not a size from 1 to {}", u32::MAX)),
-                Some(Value::F(f)) if f.fract() == 0.0 && *f >= 1.0 && *f <= u32::MAX as f64 => {
+                Some(Value::F(f)) if f.fract() == 0.0 && *f >= 1.0 && *f <= f64::from(u32::MAX) => {
                     Ok(*f as u32)
                 }
                 Some(Value::F(f)) => Err(format!("{f} is not a whole size from 1 to {}", u32::MAX)),
@@ -541,7 +558,7 @@ fn row(
                 Err(e) => return sink.reject(line, Reject::Size, "volume", || e),
             };
             let interval_s = match interval.as_ref().map(|_| next()) {
-                Some(Some(Value::I(v))) if *v > 0 => (*v).min(u32::MAX as i64) as u32,
+                Some(Some(Value::I(v))) if *v > 0 => (*v).min(i64::from(u32::MAX)) as u32,
                 _ => o.bar_interval.unwrap_or(0),
             };
             sink.bar(line, BarRow::from_ohlc(ts, inst, px, vol, interval_s));
@@ -576,7 +593,7 @@ fn price_of(col: &Column, v: Option<&Value>, decimals: Option<u32>) -> Result<Pr
         Some(Value::F(f)) if !f.is_finite() => return Err(format!("{f} is not a price")),
         Some(Value::F(f)) => Price::from_f64(*f).map_err(|e| format!("{f}: {e}"))?,
         Some(Value::I(n)) => match col.decimal_scale() {
-            Some(s) => scaled(*n as i128, s)?,
+            Some(s) => scaled(i128::from(*n), s)?,
             None => Price(*n),
         },
         Some(Value::B(b)) if col.is_text() => {
@@ -593,7 +610,7 @@ fn price_of(col: &Column, v: Option<&Value>, decimals: Option<u32>) -> Result<Pr
             }
             let mut v: i128 = if bytes[0] & 0x80 != 0 { -1 } else { 0 };
             for &x in bytes {
-                v = (v << 8) | x as i128;
+                v = (v << 8) | i128::from(x);
             }
             scaled(v, col.decimal_scale().unwrap_or(0))?
         }

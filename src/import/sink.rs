@@ -307,7 +307,7 @@ impl DayCache {
 
 /// [`Sink::trading_day`] on borrowed parts, for use while other fields are borrowed.
 fn self_day(seen: &[Seen], days: &mut [DayCache; 2], inst: u16, ts: UnixNanos) -> NaiveDate {
-    days[seen[inst as usize].is_future() as usize].day_of(ts)
+    days[usize::from(seen[inst as usize].is_future())].day_of(ts)
 }
 
 /// New York wall time on `day` as UTC nanoseconds.
@@ -474,13 +474,12 @@ impl<'a> Sink<'a> {
         if self.last_name == name {
             return self.last_sym;
         }
-        let sym = match self.by_name.get(name) {
-            Some(&s) => s,
-            None => {
-                let s = self.intern(name, hint);
-                self.by_name.insert(name.to_vec(), s);
-                s
-            }
+        let sym = if let Some(&s) = self.by_name.get(name) {
+            s
+        } else {
+            let s = self.intern(name, hint);
+            self.by_name.insert(name.to_vec(), s);
+            s
         };
         self.last_name.clear();
         self.last_name.extend_from_slice(name);
@@ -688,7 +687,7 @@ impl<'a> Sink<'a> {
             Place::Keep => {
                 let tag = Tag {
                     id,
-                    line: line.min(u32::MAX as u64) as u32,
+                    line: line.min(u64::from(u32::MAX)) as u32,
                     file: self.file,
                 };
                 let st = &mut self.staged[inst as usize];
@@ -736,7 +735,7 @@ impl<'a> Sink<'a> {
                 format!("{p} is not a positive price")
             });
         }
-        if bar.interval_s as i64 > MAX_BAR_S {
+        if i64::from(bar.interval_s) > MAX_BAR_S {
             let n = bar.interval_s;
             return self.reject(line, Reject::Bar, "interval_s", || {
                 format!("{n} is not a bar length from 1 to {MAX_BAR_S} seconds")
@@ -753,7 +752,7 @@ impl<'a> Sink<'a> {
                 self.report.read += 1;
                 self.bars.push(StagedBar {
                     bar,
-                    line: line.min(u32::MAX as u64) as u32,
+                    line: line.min(u64::from(u32::MAX)) as u32,
                     file: self.file,
                 });
             }
@@ -994,6 +993,7 @@ impl<'a> Sink<'a> {
 
     /// Bars read without an interval take the smallest spacing between an instrument's bars
     /// (60 s when it has a single bar).
+    #[allow(clippy::unused_self)] // a step of `finish`, beside the others
     fn infer_intervals(&mut self, bars: &mut [StagedBar]) {
         let mut last: HashMap<u16, UnixNanos> = HashMap::new();
         let mut gap: BTreeMap<u16, i64> = BTreeMap::new();
@@ -1051,15 +1051,14 @@ fn drop_duplicate_trades(st: &mut Staging) -> Vec<(Tag, Tag)> {
             }
             seen.get(&r).copied()
         };
-        match dup {
-            Some(first) => dups.push((st.tag[i], st.tag[first])),
-            None => {
-                if !seen.is_empty() {
-                    seen.entry(r).or_insert(kept);
-                }
-                st.move_row(i, kept);
-                kept += 1;
+        if let Some(first) = dup {
+            dups.push((st.tag[i], st.tag[first]));
+        } else {
+            if !seen.is_empty() {
+                seen.entry(r).or_insert(kept);
             }
+            st.move_row(i, kept);
+            kept += 1;
         }
     }
     st.truncate(kept);

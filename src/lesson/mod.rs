@@ -453,7 +453,7 @@ impl Lesson {
                 steps.push(step);
             }
         }
-        if !steps_v.is_empty() && p.problems.is_empty() && !steps.iter().any(|s| s.waits()) {
+        if !steps_v.is_empty() && p.problems.is_empty() && !steps.iter().any(Step::waits) {
             p.at(
                 top_line("steps"),
                 "steps",
@@ -591,16 +591,15 @@ impl Checker<'_> {
             }
         }
         if let Some(sym) = self.string(obj, "select", k, start, end) {
-            match store.symbol_index(&sym) {
-                Some(i) => step.select = Some(i),
-                None => {
-                    let line = self.key_line_in("select", start, end);
-                    self.at(
-                        line,
-                        &name("select"),
-                        &format!("no symbol {sym:?} in this replay"),
-                    );
-                }
+            if let Some(i) = store.symbol_index(&sym) {
+                step.select = Some(i);
+            } else {
+                let line = self.key_line_in("select", start, end);
+                self.at(
+                    line,
+                    &name("select"),
+                    &format!("no symbol {sym:?} in this replay"),
+                );
             }
         }
         if let Some(pane) = self.string(obj, "pane", k, start, end) {
@@ -617,16 +616,15 @@ impl Checker<'_> {
             }
         }
         if let Some(id) = self.string(obj, "headline", k, start, end) {
-            match store.headlines.iter().position(|h| h.id == id) {
-                Some(i) => step.headline = Some(i),
-                None => {
-                    let line = self.key_line_in("headline", start, end);
-                    self.at(
-                        line,
-                        &name("headline"),
-                        &format!("no headline with id {id:?} in this replay"),
-                    );
-                }
+            if let Some(i) = store.headlines.iter().position(|h| h.id == id) {
+                step.headline = Some(i);
+            } else {
+                let line = self.key_line_in("headline", start, end);
+                self.at(
+                    line,
+                    &name("headline"),
+                    &format!("no headline with id {id:?} in this replay"),
+                );
             }
         }
         for key in ["prompt", "reveal"] {
@@ -639,9 +637,9 @@ impl Checker<'_> {
                 match Template::parse(&text, store) {
                     Ok(t) => {
                         if key == "prompt" {
-                            step.prompt = Some(t)
+                            step.prompt = Some(t);
                         } else {
-                            step.reveal = Some(t)
+                            step.reveal = Some(t);
                         }
                     }
                     Err(e) => self.at(line, &name(key), &e),

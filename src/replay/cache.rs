@@ -236,7 +236,7 @@ pub fn read(
         return Err(Miss::Damaged("checksum mismatch"));
     }
     let map = Arc::new(map);
-    let mut raw = raw.map(|r| r.into_iter());
+    let mut raw = raw.map(std::iter::IntoIterator::into_iter);
     (0..instruments)
         .map(|i| {
             let outside = raw.as_mut().and_then(Iterator::next);

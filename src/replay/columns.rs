@@ -314,6 +314,7 @@ impl ColumnsFile {
 
 /// Whether a file of `file_len` bytes is as long as its header says (`body_len` bytes after
 /// it); if not, says which way it is off and what that means.
+#[allow(clippy::comparison_chain)] // three outcomes, each with its own message
 fn length_matches(file_len: u64, body_len: u64) -> Result<(), String> {
     let body = file_len.saturating_sub(HEADER_LEN as u64);
     let expected = HEADER_LEN as u64 + body_len;

@@ -393,7 +393,7 @@ fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) ->
                 at("time_zone"),
                 "time_zone",
                 format!("unknown time zone {:?}", m.time_zone),
-            )
+            );
         })
         .ok();
     let date = NaiveDate::parse_from_str(&m.trading_date, "%Y-%m-%d")
@@ -403,7 +403,7 @@ fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) ->
                 at("trading_date"),
                 "trading_date",
                 format!("{:?} is not YYYY-MM-DD", m.trading_date),
-            )
+            );
         })
         .ok();
     let mut time = |key: &str, value: &str, line: Option<usize>| {
@@ -414,7 +414,7 @@ fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) ->
                     line,
                     key,
                     format!("{value:?} is not an RFC 3339 time with an offset"),
-                )
+                );
             })
             .ok()
     };
@@ -583,7 +583,7 @@ fn validate_manifest(m: &Manifest, text: &str, path: &Path, p: &mut Problems) ->
                 path,
                 line,
                 &f("print_increment"),
-                format!("must be positive (found {})", step),
+                format!("must be positive (found {step})"),
             );
         } else if ins.tick_size.0 > 0 && step.0 > 0 && !ins.tick_size.is_multiple_of(step) {
             p.add(
@@ -818,6 +818,7 @@ fn open_csv(
 
 /// Reads the next record and its line: `Ok(None)` at the end, `Err(true)` to stop (the file
 /// cannot be read further), `Err(false)` to skip a malformed row (already reported).
+#[allow(clippy::option_option)] // none left / a row skipped / a row read at this line
 fn next_record(
     csv: &mut csv::Reader<Box<dyn std::io::Read>>,
     rec: &mut csv::ByteRecord,
@@ -828,12 +829,12 @@ fn next_record(
     match csv.read_byte_record(rec) {
         Ok(false) => Ok(None),
         Ok(true) => {
-            let line = rec.position().map_or(*last_line + 1, |pos| pos.line());
+            let line = rec.position().map_or(*last_line + 1, csv::Position::line);
             *last_line = line;
             Ok(Some(Some(line as usize)))
         }
         Err(e) => {
-            let line = e.position().map_or(*last_line + 1, |pos| pos.line());
+            let line = e.position().map_or(*last_line + 1, csv::Position::line);
             p.add(path, Some(line as usize), "", csv_error_text(&e));
             Err(matches!(e.kind(), csv::ErrorKind::Io(_)))
         }
@@ -959,7 +960,7 @@ fn load_trades(
             continue;
         };
         let size = match parse_int(&rec[3]) {
-            Some(v) if v > 0 && v <= u32::MAX as i64 => v as u32,
+            Some(v) if v > 0 && v <= i64::from(u32::MAX) => v as u32,
             _ => {
                 p.add(
                     &path,
@@ -1144,7 +1145,7 @@ fn first_bad_print(
             .zip(&price[from..to])
             .zip(&size[from..to])
         {
-            wrong |= (t < last) | (t > end) | (p <= 0) | !grid.test(p) | (q == 0);
+            wrong |= (t < last) || (t > end) || (p <= 0) | !grid.test(p) || (q == 0);
             last = t;
         }
         // `prev` starts at `start`, so a print before the replay shows up as out of order.

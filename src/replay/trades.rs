@@ -67,7 +67,7 @@ pub fn write_text(
             BufWriter::with_capacity(1 << 16, GzBuilder::new().write(f, Compression::new(6)));
         fill(&mut enc)?;
         enc.into_inner()
-            .map_err(|e| e.into_error())?
+            .map_err(std::io::IntoInnerError::into_error)?
             .finish()?
             .flush()
     } else {

@@ -263,7 +263,10 @@ pub fn write_replay(r: &FromBars, out: &Path) -> Result<(), FromBarsError> {
             if problems.is_empty() {
                 Ok(())
             } else {
-                let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                let text: Vec<String> = problems
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 Err(FromBarsError::Invalid(text.join("\n")))
             }
         },
@@ -312,7 +315,7 @@ fn read_bars(r: &Replay) -> Result<Vec<Vec<BarRow>>, FromBarsError> {
     loop {
         match csv.read_byte_record(&mut rec) {
             Ok(false) => break,
-            Ok(true) => line = rec.position().map_or(line + 1, |p| p.line()),
+            Ok(true) => line = rec.position().map_or(line + 1, csv::Position::line),
             Err(e) => return Err(bad(line + 1, e.to_string())),
         }
         let text = |k: usize| String::from_utf8_lossy(&rec[k]).to_string();

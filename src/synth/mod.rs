@@ -85,22 +85,19 @@ pub fn generate(
         .collect();
     let mut trades = Vec::new();
     // The market instrument goes first: everyone else's common factor is its path.
-    let market = match plan.market {
-        Some(m) => {
-            let alone = Factor {
-                beta: 0.0,
-                market: None,
-                sector: None,
-            };
-            let rows = sim::simulate(&plan, m, seed, &alone)?;
-            let grid = Grid::from_prints(plan.start, plan.end, &rows);
-            trades.extend(rows);
-            grid
-        }
-        None => {
-            let mut rng = Rng::stream(seed, "market");
-            Grid::random_walk(plan.start, plan.end, MARKET_SIGMA, &mut rng)
-        }
+    let market = if let Some(m) = plan.market {
+        let alone = Factor {
+            beta: 0.0,
+            market: None,
+            sector: None,
+        };
+        let rows = sim::simulate(&plan, m, seed, &alone)?;
+        let grid = Grid::from_prints(plan.start, plan.end, &rows);
+        trades.extend(rows);
+        grid
+    } else {
+        let mut rng = Rng::stream(seed, "market");
+        Grid::random_walk(plan.start, plan.end, MARKET_SIGMA, &mut rng)
     };
     for (i, inst) in plan.instruments.iter().enumerate() {
         if plan.market == Some(i) {

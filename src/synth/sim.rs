@@ -454,12 +454,11 @@ fn extreme_targets(
             None => (window.start + (window.end - window.start) / 2, None),
         };
         targets[usize::from(which == ExtremeKind::Low)] = Some(t);
-        match slot {
-            Some(i) => pts[i].1 = Some(x),
-            None => {
-                let at = pts.partition_point(|p| p.0 <= t);
-                pts.insert(at, (t, Some(x)));
-            }
+        if let Some(i) = slot {
+            pts[i].1 = Some(x);
+        } else {
+            let at = pts.partition_point(|p| p.0 <= t);
+            pts.insert(at, (t, Some(x)));
         }
     }
     targets

@@ -481,7 +481,7 @@ fn inconsistent_anchors_are_errors_that_name_the_figure() {
                 v["sessions"]
                     .as_array_mut()
                     .unwrap()
-                    .retain(|s| s["name"] != "globex")
+                    .retain(|s| s["name"] != "globex");
             }),
             &["NQT", "day_session", "globex"],
         ),
@@ -490,7 +490,7 @@ fn inconsistent_anchors_are_errors_that_name_the_figure() {
                 v["sessions"]
                     .as_array_mut()
                     .unwrap()
-                    .retain(|s| s["name"] != "regular")
+                    .retain(|s| s["name"] != "regular");
             }),
             &["AAA", "day_session", "regular"],
         ),
@@ -512,7 +512,7 @@ fn inconsistent_anchors_are_errors_that_name_the_figure() {
         ),
         (
             Box::new(|v| {
-                v["instruments"][0]["bars"][4]["start"] = json!("2025-01-27T17:00:00-05:00")
+                v["instruments"][0]["bars"][4]["start"] = json!("2025-01-27T17:00:00-05:00");
             }),
             &["NQT", "bars[4]", "trading hours"],
         ),
@@ -586,7 +586,7 @@ fn write_replay_is_complete_and_replaces_atomically() {
     // The project's own loader accepts what was written.
     let problems: Vec<String> = crate::replay::check(&out)
         .iter()
-        .map(|p| p.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     assert!(problems.is_empty(), "{problems:?}");
     let siblings: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();

@@ -224,7 +224,10 @@ impl<'r> App<'r> {
             last_wall: Duration::ZERO,
             large_print: large_print_thresholds(store),
             tile_weight: tile_weights(store),
-            has_bars: store.all_series().iter().any(|s| s.is_bars()),
+            has_bars: store
+                .all_series()
+                .iter()
+                .any(super::super::engine::store::Series::is_bars),
             quit: None,
             presenter: false,
             study: false,
@@ -569,10 +572,10 @@ impl<'r> App<'r> {
                 None => self.say("no earlier print"),
             },
             Action::MinuteForward => {
-                self.user_seek(wall, self.now().saturating_add(NANOS_PER_MIN), true)
+                self.user_seek(wall, self.now().saturating_add(NANOS_PER_MIN), true);
             }
             Action::MinuteBack => {
-                self.user_seek(wall, self.now().saturating_sub(NANOS_PER_MIN), false)
+                self.user_seek(wall, self.now().saturating_sub(NANOS_PER_MIN), false);
             }
             Action::NextHeadline => self.jump_headline(wall, true),
             Action::PrevHeadline => self.jump_headline(wall, false),
@@ -612,7 +615,7 @@ impl<'r> App<'r> {
             Action::Zoom => self.zoom = !self.zoom,
             Action::Filter => {
                 let text = self.symbols_text(&self.tape_filter);
-                self.open_prompt(PromptKind::Filter, text)
+                self.open_prompt(PromptKind::Filter, text);
             }
             Action::MinSize => {
                 let i = MIN_SIZES
@@ -958,7 +961,7 @@ impl<'r> App<'r> {
     }
 
     fn scroll_help(&mut self, delta: i32) {
-        self.help_scroll = (self.help_scroll as i32 + delta).clamp(0, 200) as u16;
+        self.help_scroll = (i32::from(self.help_scroll) + delta).clamp(0, 200) as u16;
     }
 
     /// Scrolls or moves the selection in `pane` by `delta` rows.
@@ -1003,8 +1006,8 @@ impl<'r> App<'r> {
                 self.news_selected = Some(seen - 1 - pos);
             }
             Pane::Tape => {
-                let next = (self.tape_scroll as i64 + delta as i64).clamp(0, MAX_TAPE_SCROLL as i64)
-                    as usize;
+                let next = (self.tape_scroll as i64 + i64::from(delta))
+                    .clamp(0, MAX_TAPE_SCROLL as i64) as usize;
                 if next > 0 && self.tape_frozen.is_none() {
                     // Reading back through the tape holds it still.
                     self.tape_frozen = Some(self.now());

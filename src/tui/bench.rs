@@ -42,7 +42,7 @@ pub fn bench_frame(replay: &Replay, width: u16, height: u16, frames: usize) -> F
     let mut draws = Vec::with_capacity(frames);
     let mut seeks = Vec::with_capacity(frames);
     for k in 0..frames {
-        let t = start + ((end - start) as i128 * k as i128 / frames.max(1) as i128) as i64;
+        let t = start + (i128::from(end - start) * k as i128 / frames.max(1) as i128) as i64;
         app.update(Action::ChartStyle, Duration::ZERO);
         let s = Instant::now();
         app.update(Action::SeekTo(t), Duration::ZERO);

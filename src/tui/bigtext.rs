@@ -97,7 +97,7 @@ fn glyph(c: char) -> [u8; 8] {
     }
 }
 
-fn pixel(g: &[u8; 8], x: usize, y: usize) -> bool {
+fn pixel(g: [u8; 8], x: usize, y: usize) -> bool {
     y < 8 && x < 8 && (g[y] >> x) & 1 == 1
 }
 
@@ -110,14 +110,14 @@ const QUADRANTS: [&str; 16] = [
 pub fn render(text: &str, size: Size, x: u16, y: u16, clip: Rect, style: Style, buf: &mut Buffer) {
     let clip = clip.intersection(buf.area);
     for (k, c) in text.chars().enumerate() {
-        let gx = x as u32 + k as u32 * size.cell_w() as u32;
+        let gx = u32::from(x) + k as u32 * u32::from(size.cell_w());
         if size == Size::Small {
             let g = small_glyph(c).unwrap_or([0b111, 0b001, 0b010, 0b000, 0b010]);
             let on = |px: usize, py: usize| py < 5 && px < 3 && (g[py] >> (2 - px)) & 1 == 1;
             for row in 0..3u16 {
                 for col in 0..3u16 {
-                    let (cx, cy) = (gx + col as u32, y as u32 + row as u32);
-                    if cx >= clip.right() as u32 || cy >= clip.bottom() as u32 {
+                    let (cx, cy) = (gx + u32::from(col), u32::from(y) + u32::from(row));
+                    if cx >= u32::from(clip.right()) || cy >= u32::from(clip.bottom()) {
                         continue;
                     }
                     let (cx, cy) = (cx as u16, cy as u16);
@@ -141,8 +141,8 @@ pub fn render(text: &str, size: Size, x: u16, y: u16, clip: Rect, style: Style, 
         let g = glyph(c);
         for row in 0..size.height() {
             for col in 0..size.cell_w() {
-                let (cx, cy) = (gx + col as u32, y as u32 + row as u32);
-                if cx >= clip.right() as u32 || cy >= clip.bottom() as u32 {
+                let (cx, cy) = (gx + u32::from(col), u32::from(y) + u32::from(row));
+                if cx >= u32::from(clip.right()) || cy >= u32::from(clip.bottom()) {
                     continue;
                 }
                 let (cx, cy) = (cx as u16, cy as u16);
@@ -151,7 +151,7 @@ pub fn render(text: &str, size: Size, x: u16, y: u16, clip: Rect, style: Style, 
                 }
                 let (px, py) = (col as usize, row as usize * 2);
                 let sym = match size {
-                    Size::Half | Size::Small => match (pixel(&g, px, py), pixel(&g, px, py + 1)) {
+                    Size::Half | Size::Small => match (pixel(g, px, py), pixel(g, px, py + 1)) {
                         (true, true) => "█",
                         (true, false) => "▀",
                         (false, true) => "▄",
@@ -159,10 +159,10 @@ pub fn render(text: &str, size: Size, x: u16, y: u16, clip: Rect, style: Style, 
                     },
                     Size::Quadrant => {
                         let px = px * 2;
-                        let bits = pixel(&g, px, py) as usize
-                            | (pixel(&g, px + 1, py) as usize) << 1
-                            | (pixel(&g, px, py + 1) as usize) << 2
-                            | (pixel(&g, px + 1, py + 1) as usize) << 3;
+                        let bits = usize::from(pixel(g, px, py))
+                            | usize::from(pixel(g, px + 1, py)) << 1
+                            | usize::from(pixel(g, px, py + 1)) << 2
+                            | usize::from(pixel(g, px + 1, py + 1)) << 3;
                         if bits == 0 {
                             continue;
                         }

@@ -149,7 +149,7 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
         ..
     } = &v.chart;
     let (x0, x1) = (*x0, *x1);
-    if series.first().is_none_or(|s| s.is_empty()) {
+    if series.first().is_none_or(std::vec::Vec::is_empty) {
         put(
             buf,
             inner,
@@ -238,9 +238,9 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     let label_y = axis_y + 1;
     let row = |v: f64| {
         plot.y
-            + ((hi - v) / (hi - lo) * (plot.height - 1) as f64)
+            + ((hi - v) / (hi - lo) * f64::from(plot.height - 1))
                 .round()
-                .clamp(0.0, (plot.height - 1) as f64) as u16
+                .clamp(0.0, f64::from(plot.height - 1)) as u16
     };
     for (value, text) in &labels {
         put_right(buf, inner, plot.x - 1, row(*value), text, t.dim);
@@ -292,11 +292,12 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
 
     let col = |ts: UnixNanos| -> Option<u16> {
         (x0..=x1).contains(&ts).then(|| {
-            plot.x + ((ts - x0) as f64 / (x1 - x0) as f64 * (plot.width - 1) as f64).round() as u16
+            plot.x
+                + ((ts - x0) as f64 / (x1 - x0) as f64 * f64::from(plot.width - 1)).round() as u16
         })
     };
     let col_time = |c: u16| {
-        x0 + ((c - plot.x) as f64 / (plot.width - 1).max(1) as f64 * (x1 - x0) as f64) as i64
+        x0 + (f64::from(c - plot.x) / f64::from((plot.width - 1).max(1)) * (x1 - x0) as f64) as i64
     };
 
     if candles {
@@ -444,7 +445,7 @@ fn time_labels(
     const STEPS_MIN: [i64; 9] = [5, 15, 30, 60, 120, 180, 240, 360, 720];
     let tz = v.tz();
     let span_min = (x1 - x0) / NANOS_PER_MIN;
-    let room = (plot.width / 7).max(1) as i64;
+    let room = i64::from((plot.width / 7).max(1));
     let step = STEPS_MIN
         .iter()
         .copied()
@@ -453,12 +454,13 @@ fn time_labels(
         * NANOS_PER_MIN;
     let offset = {
         use chrono::Offset;
-        to_utc(x0)
-            .with_timezone(&tz)
-            .offset()
-            .fix()
-            .local_minus_utc() as i64
-            * 1_000_000_000
+        i64::from(
+            to_utc(x0)
+                .with_timezone(&tz)
+                .offset()
+                .fix()
+                .local_minus_utc(),
+        ) * 1_000_000_000
     };
     let mut ts = (x0 + offset).div_euclid(step) * step - offset;
     if ts < x0 {

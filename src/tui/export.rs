@@ -190,7 +190,7 @@ pub fn xml_escape(s: &str) -> String {
 /// each placed at its cell (`x` = column × [`CELL_W`]) and stretched to its cells' width so
 /// columns line up in any monospace font.
 pub fn buffer_svg(buf: &Buffer, title: &str) -> String {
-    let (w, h) = (buf.area.width as u32, buf.area.height as u32);
+    let (w, h) = (u32::from(buf.area.width), u32::from(buf.area.height));
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -211,9 +211,9 @@ pub fn buffer_svg(buf: &Buffer, title: &str) -> String {
                 let _ = writeln!(
                     s,
                     r#"<rect x="{}" y="{}" width="{}" height="{CELL_H}" fill="{bg}"/>"#,
-                    r.col as u32 * CELL_W,
-                    y as u32 * CELL_H,
-                    r.cols as u32 * CELL_W,
+                    u32::from(r.col) * CELL_W,
+                    u32::from(y) * CELL_H,
+                    u32::from(r.cols) * CELL_W,
                 );
             }
         }
@@ -239,9 +239,9 @@ pub fn buffer_svg(buf: &Buffer, title: &str) -> String {
             let _ = writeln!(
                 s,
                 r#"<text x="{}" y="{}" textLength="{}" lengthAdjust="spacingAndGlyphs"{attrs}>{}</text>"#,
-                r.col as u32 * CELL_W,
-                y as u32 * CELL_H + CELL_H - 5,
-                r.cols as u32 * CELL_W,
+                u32::from(r.col) * CELL_W,
+                u32::from(y) * CELL_H + CELL_H - 5,
+                u32::from(r.cols) * CELL_W,
                 xml_escape(&r.text)
             );
         }
@@ -429,12 +429,13 @@ pub fn chart_svg(v: &View) -> String {
     let step = step_h * 60 * NANOS_PER_MIN;
     let offset = {
         use chrono::Offset;
-        to_utc(x0)
-            .with_timezone(&tz)
-            .offset()
-            .fix()
-            .local_minus_utc() as i64
-            * 1_000_000_000
+        i64::from(
+            to_utc(x0)
+                .with_timezone(&tz)
+                .offset()
+                .fix()
+                .local_minus_utc(),
+        ) * 1_000_000_000
     };
     let mut ts = (x0 + offset).div_euclid(step) * step - offset;
     while ts <= x1 {
@@ -473,7 +474,7 @@ pub fn chart_svg(v: &View) -> String {
             0
         };
         last_x = x;
-        let label_y = mt + ph + 34.0 + level as f64 * 10.0;
+        let label_y = mt + ph + 34.0 + f64::from(level) * 10.0;
         let _ = writeln!(
             s,
             r##"<g><title>{}</title><line x1="{x:.1}" y1="{mt}" x2="{x:.1}" y2="{}" stroke="#e09000" stroke-dasharray="2 3"/><text x="{x:.1}" y="{}" text-anchor="middle" font-size="10" fill="#b06000">{}</text></g>"##,

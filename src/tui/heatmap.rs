@@ -70,7 +70,7 @@ fn split(items: &[Item], r: Rect, out: &mut Vec<Rect>) -> bool {
             }
             let (a, b) = items.split_at(k);
             let share = a.iter().map(|i| i.weight).sum::<f64>() / total.max(f64::MIN_POSITIVE);
-            let wide = r.width as f64 >= r.height as f64 * 2.0;
+            let wide = f64::from(r.width) >= f64::from(r.height) * 2.0;
             for side_by_side in [wide, !wide] {
                 let (len, cross) = if side_by_side {
                     (r.width, r.height)
@@ -86,7 +86,7 @@ fn split(items: &[Item], r: Rect, out: &mut Vec<Rect>) -> bool {
                 if min_a.saturating_add(min_b) > len {
                     continue;
                 }
-                let la = ((len as f64 * share).round() as u16).clamp(min_a, len - min_b);
+                let la = ((f64::from(len) * share).round() as u16).clamp(min_a, len - min_b);
                 let (ra, rb) = if side_by_side {
                     (
                         Rect { width: la, ..r },
@@ -135,7 +135,7 @@ fn min_extent(items: &[Item], cross: u16, side_by_side: bool) -> Option<u16> {
         along = along.max(a);
         area += it.min_area;
     }
-    Some(along.max(area.div_ceil(cross as u32).min(u16::MAX as u32) as u16))
+    Some(along.max(area.div_ceil(u32::from(cross)).min(u32::from(u16::MAX)) as u16))
 }
 
 /// Members of each non-empty sector, largest first.
@@ -163,7 +163,7 @@ fn try_tiles(v: &View, area: Rect, groups: &[(usize, Vec<usize>)], equal: bool) 
             weight: weight(i),
             min_w: w,
             min_h: 1,
-            min_area: w as u32,
+            min_area: u32::from(w),
         }
     };
     let sector_items: Vec<Item> = groups
@@ -177,13 +177,13 @@ fn try_tiles(v: &View, area: Rect, groups: &[(usize, Vec<usize>)], equal: bool) 
                 .max(6);
             let tiles: u32 = members
                 .iter()
-                .map(|&i| tile_min_w(&v.instruments[i].symbol) as u32)
+                .map(|&i| u32::from(tile_min_w(&v.instruments[i].symbol)))
                 .sum();
             Item {
                 weight: members.iter().map(|&i| weight(i)).sum(),
                 min_w,
                 min_h: 2,
-                min_area: tiles + min_w as u32,
+                min_area: tiles + u32::from(min_w),
             }
         })
         .collect();
@@ -404,7 +404,7 @@ mod tests {
             weight,
             min_w,
             min_h: 1,
-            min_area: min_w as u32,
+            min_area: u32::from(min_w),
         }
     }
 

@@ -29,7 +29,7 @@ impl Screen {
 }
 
 fn part(total: u16, num: u32, den: u32) -> u16 {
-    (total as u32 * num / den) as u16
+    (u32::from(total) * num / den) as u16
 }
 
 pub fn screen(area: Rect, focus: Pane, zoom: bool) -> Screen {
@@ -167,9 +167,9 @@ mod tests {
             for study in [false, true] {
                 let s = screen_for(area, Pane::Heatmap, false, study);
                 let cells: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
-                let strip = s.counters.height as u32;
+                let strip = u32::from(s.counters.height);
                 assert_eq!(strip, u32::from(h >= FULL_HEIGHT));
-                assert_eq!(cells, w as u32 * (h as u32 - 2 - strip), "{w}x{h}");
+                assert_eq!(cells, u32::from(w) * (u32::from(h) - 2 - strip), "{w}x{h}");
                 assert_eq!(s.rect(Pane::Study).is_some(), study);
             }
             let s = screen(area, Pane::Heatmap, false);

@@ -69,7 +69,7 @@ pub fn load(replay: &Replay) -> Result<Option<(PathBuf, Vec<Note>)>, String> {
     for p in candidates(replay) {
         match std::fs::read_to_string(&p) {
             Ok(text) => return parse(&text, &p).map(|n| Some((p, n))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("{}: cannot read notes: {e}", p.display())),
         }
     }
@@ -143,7 +143,7 @@ pub fn save(replay: &Replay, notes: &[Note], preferred: Option<&Path>) -> Result
             continue;
         }
         let tmp = p.with_extension("json.tmp");
-        match std::fs::write(&tmp, &text).and_then(|_| std::fs::rename(&tmp, &p)) {
+        match std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, &p)) {
             Ok(()) => return Ok(p),
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);

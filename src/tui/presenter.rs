@@ -149,16 +149,13 @@ fn render_top(v: &View, area: Rect, buf: &mut Buffer) {
         && inner.height >= 3)
         .then_some(Size::Small);
     let mut x = inner.x + 1;
-    match big {
-        Some(s) => {
-            bigtext::render(&total_text, s, x, inner.y, inner, style, buf);
-            x += bigtext::width(&total_text, s) + 2;
-        }
-        None => {
-            let s = format!("all {total_text}");
-            put(buf, inner, x, inner.y, &s, style);
-            x += s.width() as u16 + 2;
-        }
+    if let Some(s) = big {
+        bigtext::render(&total_text, s, x, inner.y, inner, style, buf);
+        x += bigtext::width(&total_text, s) + 2;
+    } else {
+        let s = format!("all {total_text}");
+        put(buf, inner, x, inner.y, &s, style);
+        x += s.width() as u16 + 2;
     }
 
     for (k, &(i, m)) in list.iter().take(inner.height as usize).enumerate() {
@@ -261,42 +258,39 @@ fn render_prompt(v: &View, area: Rect, buf: &mut Buffer) {
     }
     let t = v.theme;
     let shown = &v.lesson;
-    let (title, paras): (String, Vec<(String, Style)>) = match &shown {
-        Some(s) => {
-            let mut paras = Vec::new();
-            if let Some(p) = &s.prompt {
-                paras.push((p.clone(), t.title));
-            }
-            if let Some(a) = &s.answer {
-                paras.push((a.clone(), t.important));
-            }
-            (format!(" {} ", s.heading), paras)
+    let (title, paras): (String, Vec<(String, Style)>) = if let Some(s) = &shown {
+        let mut paras = Vec::new();
+        if let Some(p) = &s.prompt {
+            paras.push((p.clone(), t.title));
         }
-        None => {
-            let mut paras = Vec::new();
-            if let Some(st) = lesson::status_text(v) {
-                paras.push((st, t.dim));
+        if let Some(a) = &s.answer {
+            paras.push((a.clone(), t.important));
+        }
+        (format!(" {} ", s.heading), paras)
+    } else {
+        let mut paras = Vec::new();
+        if let Some(st) = lesson::status_text(v) {
+            paras.push((st, t.dim));
+        }
+        match v.snap.headlines_seen.checked_sub(1) {
+            Some(i) => {
+                let h = &v.headlines[i];
+                (
+                    format!(
+                        " Latest headline · {} · {} ",
+                        clock_seconds(h.ts, v.tz()),
+                        h.source
+                    ),
+                    {
+                        paras.push((h.text.clone(), t.title));
+                        paras
+                    },
+                )
             }
-            match v.snap.headlines_seen.checked_sub(1) {
-                Some(i) => {
-                    let h = &v.headlines[i];
-                    (
-                        format!(
-                            " Latest headline · {} · {} ",
-                            clock_seconds(h.ts, v.tz()),
-                            h.source
-                        ),
-                        {
-                            paras.push((h.text.clone(), t.title));
-                            paras
-                        },
-                    )
-                }
-                None => (" Headlines ".into(), {
-                    paras.push(("no headlines yet".into(), t.dim));
-                    paras
-                }),
-            }
+            None => (" Headlines ".into(), {
+                paras.push(("no headlines yet".into(), t.dim));
+                paras
+            }),
         }
     };
     let border = if shown.is_some() {

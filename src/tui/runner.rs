@@ -184,7 +184,7 @@ pub async fn event_loop(
                 Some(Err(e)) => return Err(e.into()),
                 None => break 0,
             },
-            _ = sleep, if wake.is_some() => {
+            () = sleep, if wake.is_some() => {
                 let now = Instant::now();
                 next_tick = (next_tick + FRAME).max(now);
                 dirty |= apply(app, Action::Tick, start.elapsed());

@@ -165,7 +165,7 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
                             put_right(buf, inner, right.saturating_sub(w), y, &chg, style);
                         }
                         _ => {
-                            put_right(buf, inner, right, y, &fit(&chg, cell_w as usize - 1), style)
+                            put_right(buf, inner, right, y, &fit(&chg, cell_w as usize - 1), style);
                         }
                     }
                 }

@@ -99,6 +99,13 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
             marker,
             base.patch(t.signed(dir)),
         );
-        put_right(buf, inner, inner.right(), y, &volume(p.size as u64), base);
+        put_right(
+            buf,
+            inner,
+            inner.right(),
+            y,
+            &volume(u64::from(p.size)),
+            base,
+        );
     }
 }

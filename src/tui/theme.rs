@@ -183,14 +183,14 @@ impl Theme {
         };
         let k = (p.abs() / HEAT_SATURATION).min(1.0);
         let to = if p < 0.0 { HEAT_DOWN } else { HEAT_UP };
-        let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * k).round() as u8;
+        let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * k).round() as u8;
         let (r, g, b) = (
             mix(NEUTRAL.0, to.0),
             mix(NEUTRAL.1, to.1),
             mix(NEUTRAL.2, to.2),
         );
         // Relative luminance (sRGB weights) decides black or white text.
-        let lum = 0.2126 * r as f64 + 0.7152 * g as f64 + 0.0722 * b as f64;
+        let lum = 0.2126 * f64::from(r) + 0.7152 * f64::from(g) + 0.0722 * f64::from(b);
         let fg = if lum > 140.0 {
             Color::Black
         } else {

@@ -172,12 +172,12 @@ pub fn board_order(
     match sort {
         SortKey::Replay => {}
         SortKey::Symbol => {
-            order.sort_by(|&a, &b| instruments[a].symbol.cmp(&instruments[b].symbol))
+            order.sort_by(|&a, &b| instruments[a].symbol.cmp(&instruments[b].symbol));
         }
         // Biggest losers first: that is what a sell-off review looks for.
         SortKey::Change => order.sort_by(|&a, &b| desc(st[b].change_pct, st[a].change_pct)),
         SortKey::MarketValue => {
-            order.sort_by(|&a, &b| desc(st[b].market_cap_change, st[a].market_cap_change))
+            order.sort_by(|&a, &b| desc(st[b].market_cap_change, st[a].market_cap_change));
         }
         SortKey::Volume => order.sort_by(|&a, &b| st[b].volume.cmp(&st[a].volume)),
     }
@@ -229,7 +229,7 @@ pub fn sector_move(instruments: &[InstrumentInfo], sector: usize, moves: &[Move]
         }
     } else {
         Move {
-            pct: (n > 0).then(|| sum / n as f64),
+            pct: (n > 0).then(|| sum / f64::from(n)),
             market_value: None,
             base_value: None,
         }
