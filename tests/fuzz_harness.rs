@@ -269,23 +269,25 @@ fn a_dbn_record_of_a_bad_length_is_rejected_not_a_crash() {
 /// asserts on it when the chunk is read.
 #[test]
 fn a_parquet_footer_with_a_negative_chunk_offset_is_an_error_not_a_crash() {
-    let file = include_bytes!("fixtures/fuzz/parquet-negative-chunk-offset.parquet");
-    fuzz_targets::import_parquet(file);
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("t.parquet");
-    std::fs::write(&input, file).unwrap();
-    let out = dir.path().join("out");
-    let opts = tapedeck::import::ImportOptions::new(&out);
-    let err = tapedeck::import::import(&[input], &opts).expect_err("refused");
-    assert!(err.to_string().contains("damaged Parquet footer"), "{err}");
-    assert!(!out.exists());
+    refused_parquet(
+        include_bytes!("fixtures/fuzz/parquet-negative-chunk-offset.parquet"),
+        "damaged Parquet footer",
+    );
 }
 
 /// Parquet page data whose lengths point past it: the `parquet` crate panics inside its
 /// decoder; the import turns that into this file's error and writes nothing.
 #[test]
 fn parquet_page_data_that_makes_the_decoder_panic_fails_the_import_cleanly() {
-    let file = include_bytes!("fixtures/fuzz/parquet-page-length-past-its-data.parquet");
+    refused_parquet(
+        include_bytes!("fixtures/fuzz/parquet-page-length-past-its-data.parquet"),
+        "damaged Parquet data",
+    );
+}
+
+/// Imports a damaged Parquet file: through the fuzz target, then as the CLI would, which must
+/// refuse it with `message` and write nothing.
+fn refused_parquet(file: &[u8], message: &str) {
     fuzz_targets::import_parquet(file);
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("t.parquet");
@@ -293,6 +295,6 @@ fn parquet_page_data_that_makes_the_decoder_panic_fails_the_import_cleanly() {
     let out = dir.path().join("out");
     let opts = tapedeck::import::ImportOptions::new(&out);
     let err = tapedeck::import::import(&[input], &opts).expect_err("refused");
-    assert!(err.to_string().contains("damaged Parquet data"), "{err}");
+    assert!(err.to_string().contains(message), "{err}");
     assert!(!out.exists());
 }

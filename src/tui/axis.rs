@@ -71,6 +71,29 @@ pub fn pct_labels(lo: f64, hi: f64, max: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The labels of a value axis over `[lo, hi]`, with the value each stands at: percents when
+/// `normalised` (two series compared), else prices on the instrument's tick grid.
+pub fn labels(
+    normalised: bool,
+    (lo, hi): (f64, f64),
+    tick: Price,
+    decimals: u32,
+    max: usize,
+) -> Vec<(f64, String)> {
+    if normalised {
+        return pct_labels(lo, hi, max)
+            .into_iter()
+            .map(|p| (p, format!("{p:+.1}%")))
+            .collect();
+    }
+    let price = |x: f64| Price((x * crate::price::SCALE as f64).round() as i64);
+    price_labels(price(lo), price(hi), tick, max)
+        .into_iter()
+        .filter(|p| (lo..=hi).contains(&p.to_f64()))
+        .map(|p| (p.to_f64(), p.display(decimals).to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,17 +213,7 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     // Round steps (on the tick grid for prices), about one label every three rows.
     let rows = inner.height.saturating_sub(2);
     let max_labels = (rows as usize / 3).clamp(2, 8);
-    let labels: Vec<(f64, String)> = if normalised {
-        axis::pct_labels(lo, hi, max_labels)
-            .into_iter()
-            .map(|p| (p, format!("{p:+.1}%")))
-            .collect()
-    } else {
-        axis::price_labels(lo_p, hi_p, info.tick, max_labels)
-            .into_iter()
-            .map(|p| (p.to_f64(), p.display(info.decimals).to_string()))
-            .collect()
-    };
+    let labels = axis::labels(normalised, (lo, hi), info.tick, info.decimals, max_labels);
     let gutter = labels.iter().map(|l| l.1.len()).max().unwrap_or(0) as u16 + 1;
     let plot = Rect::new(
         inner.x + gutter,

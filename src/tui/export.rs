@@ -394,19 +394,7 @@ pub fn chart_svg(v: &View) -> String {
         ml + pw
     );
     // Labels at round steps (on the tick grid for prices), as the terminal chart has them.
-    let labels: Vec<(f64, String)> = if normalised {
-        super::axis::pct_labels(lo, hi, 6)
-            .into_iter()
-            .map(|p| (p, format!("{p:+.1}%")))
-            .collect()
-    } else {
-        let price = |x: f64| crate::price::Price((x * crate::price::SCALE as f64).round() as i64);
-        super::axis::price_labels(price(lo), price(hi), info.tick, 6)
-            .into_iter()
-            .filter(|p| (lo..=hi).contains(&p.to_f64()))
-            .map(|p| (p.to_f64(), p.display(info.decimals).to_string()))
-            .collect()
-    };
+    let labels = super::axis::labels(normalised, (lo, hi), info.tick, info.decimals, 6);
     for (v, label) in labels {
         let _ = writeln!(
             s,
