@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod fetch;
 pub mod format;
 #[doc(hidden)]
 pub mod fuzz_targets;

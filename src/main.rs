@@ -10,6 +10,14 @@ fn main() {
     if let Err(e) = color_eyre::install() {
         eprintln!("tapedeck: {e}");
     }
+    // A damaged Parquet file can make the parquet crate panic; the import catches that and
+    // reports it as the file's error, so it is no crash to report.
+    let crash_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !tapedeck::import::parquet::is_decoder_panic(info) {
+            crash_report(info);
+        }
+    }));
     let code = match run() {
         Ok(code) => code,
         // Output piped into `head` and closed early: not an error.

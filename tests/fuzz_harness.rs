@@ -265,6 +265,27 @@ fn a_dbn_record_of_a_bad_length_is_rejected_not_a_crash() {
     }
 }
 
+/// A DBN header stating a metadata length near 4 GiB: the decoder allocated that much before
+/// reading it, so the fuzzer ran out of memory (a 4.1 GB allocation) on a 60-byte file.
+#[test]
+fn a_dbn_header_with_a_huge_metadata_length_is_refused_before_allocating() {
+    let mut file = fuzz_targets::seeds("import_dbn")[0].clone();
+    file[4..8].copy_from_slice(&0xF000_0000u32.to_le_bytes());
+    fuzz_targets::import_dbn(&file);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.dbn");
+    std::fs::write(&input, &file).unwrap();
+    let out = dir.path().join("out");
+    let opts = tapedeck::import::ImportOptions::new(&out);
+    let err = tapedeck::import::import(&[input], &opts).expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("t.dbn") && text.contains("4026531840 bytes"),
+        "{text}"
+    );
+    assert!(!out.exists());
+}
+
 /// A Parquet footer whose column chunk has a negative offset or size: the `parquet` crate
 /// asserts on it when the chunk is read.
 #[test]
@@ -296,5 +317,35 @@ fn refused_parquet(file: &[u8], message: &str) {
     let opts = tapedeck::import::ImportOptions::new(&out);
     let err = tapedeck::import::import(&[input], &opts).expect_err("refused");
     assert!(err.to_string().contains(message), "{err}");
+    assert!(!out.exists());
+}
+
+/// The CLI on that file: the caught panic is the file's error, with the exit code of a bad
+/// input, and no crash report (color-eyre's hook would print one for every panic, caught or not).
+#[test]
+fn the_cli_reports_a_parquet_decoder_panic_as_the_files_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.parquet");
+    std::fs::write(
+        &input,
+        include_bytes!("fixtures/fuzz/parquet-page-length-past-its-data.parquet"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .arg("import")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .env("TAPEDECK_NO_CACHE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("t.parquet: damaged Parquet data"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.exists());
 }

@@ -67,6 +67,9 @@ pub struct ImportArgs {
     /// their symbol= partitions are read.
     #[arg(long, value_delimiter = ',', value_name = "SYM,...")]
     pub symbols: Vec<String>,
+    /// Name a vendor symbol differently in the replay, e.g. `--rename NQH5=NQH25` (repeatable).
+    #[arg(long, value_name = "VENDOR=REPLAY")]
+    pub rename: Vec<String>,
     /// Fail, writing nothing, when more than this percentage of rows is malformed.
     #[arg(long, default_value_t = 1.0, value_name = "PCT")]
     pub max_rejected_pct: f64,
@@ -174,6 +177,7 @@ pub fn options(a: ImportArgs) -> Result<(Vec<PathBuf>, ImportOptions)> {
     o.kind = a.kind.as_deref().map(kind);
     o.symbol = a.symbol;
     o.symbols = a.symbols;
+    o.rename = super::fetch::renames(&a.rename).map_err(|e| eyre!("{e}"))?;
     o.max_rejected_pct = a.max_rejected_pct;
     o.text = a.text;
     let delimiter = a

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_import;
+pub mod fetch;
 pub mod import;
 pub mod info;
 pub mod snapshot;
@@ -134,6 +135,9 @@ pub enum Command {
         #[command(flatten)]
         args: Box<import::ImportArgs>,
     },
+    /// Recorded prints from the vendor: `fetch databento ...` (one request) or `fetch RECIPE`
+    /// (a famous session, e.g. deepseek-2025-01-27); quoted, confirmed, cached, imported.
+    Fetch(fetch::FetchArgs),
     /// Render the terminal app headlessly at TIME and export the screen (SVG, HTML, text),
     /// the study of the latest headline (CSV, Markdown) and the chart (SVG).
     Export {
@@ -257,6 +261,7 @@ pub fn run(command: Command) -> Result<i32> {
         } => bench::run(prints, instruments, queries, from_disk).map(|()| 0),
         Command::BenchImport(args) => bench_import::run(args),
         Command::Import { args } => import::run(*args),
+        Command::Fetch(args) => fetch::run(args),
         Command::Export {
             replay,
             at,

@@ -40,6 +40,18 @@ pub struct Rows {
     batch: Batch,
     at: usize,
     done: bool,
+    /// The splitting thread, joined on drop so that no import leaves a thread behind.
+    splitter: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Rows {
+    fn drop(&mut self) {
+        // Closing the channel the thread sends into ends it at its next batch.
+        drop(std::mem::replace(&mut self.full, sync_channel(0).1));
+        if let Some(t) = self.splitter.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// The splitting thread: fills batches until the input ends or cannot be read further.
@@ -116,7 +128,7 @@ impl Rows {
         };
         let (full_tx, full) = sync_channel(DEPTH);
         let (empty, empty_rx) = sync_channel(DEPTH + 1);
-        std::thread::Builder::new()
+        let splitter = std::thread::Builder::new()
             .name("td-csv-split".into())
             .spawn(move || split(reader, full_tx, empty_rx))
             .map_err(|e| format!("cannot start a thread: {e}"))?;
@@ -128,6 +140,7 @@ impl Rows {
             batch: Batch::default(),
             at: 0,
             done: false,
+            splitter: Some(splitter),
         })
     }
 

@@ -25,6 +25,10 @@ const NANOS_PER_DAY: u64 = 86_400 * 1_000_000_000;
 const DECODE_BUFFER: usize = 1 << 20;
 /// Records decoded per batch.
 const BATCH: usize = 64;
+/// The longest metadata read. The decoder allocates the length the file's header states
+/// before reading it, so a damaged header (up to 4 GiB) would be an allocation, not an error.
+/// Symbology for thousands of symbols over a year is a few tens of MiB.
+const MAX_METADATA: u32 = 256 << 20;
 
 /// Hashes an instrument id with one multiply: ids are already well spread, and SipHash per
 /// record cost more than everything else the importer does with it.
@@ -92,6 +96,11 @@ pub fn read(
                 Ok(0) => return Err("cannot read DBN metadata: the file ends inside it".into()),
                 Ok(k) => {
                     let k = frames.see(&fsm.space()[..k]);
+                    if let Some(len) = frames.metadata_len().filter(|&len| len > MAX_METADATA) {
+                        return Err(format!(
+                            "cannot read DBN metadata: its header gives a length of {len} bytes, more than the {MAX_METADATA} read: the file is damaged"
+                        ));
+                    }
                     fsm.fill(k);
                 }
                 Err(e) => return Err(format!("cannot read DBN metadata: {e}")),
@@ -354,6 +363,12 @@ struct Frames {
 }
 
 impl Frames {
+    /// The metadata's length from the file's header, once its 8 bytes have been seen.
+    fn metadata_len(&self) -> Option<u32> {
+        let b = self.prefix.get(4..8)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
     /// Takes the next bytes read; returns how many of them the decoder may have: all, or
     /// those before the first bad record.
     fn see(&mut self, bytes: &[u8]) -> usize {

@@ -97,6 +97,21 @@ struct Pipe {
     chunk: Vec<u8>,
     pos: usize,
     done: bool,
+    /// The decompressing thread, joined on drop so that no import leaves a thread behind.
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        // Closing the channel the thread sends into ends it at its next chunk.
+        drop(std::mem::replace(
+            &mut self.full,
+            std::sync::mpsc::sync_channel(0).1,
+        ));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Pipe {
@@ -105,7 +120,7 @@ impl Pipe {
         let (full_tx, full) = sync_channel::<Piece>(PIPE_DEPTH);
         let (empty, empty_rx) = sync_channel::<Vec<u8>>(PIPE_DEPTH + 1);
         // Named so that profilers and `top -H` tell it from the parsing thread.
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("td-decompress".into())
             .spawn(move || {
                 loop {
@@ -149,6 +164,7 @@ impl Pipe {
             chunk: Vec::new(),
             pos: 0,
             done: false,
+            thread: Some(thread),
         })
     }
 }

@@ -69,6 +69,13 @@ pub struct ImportOptions {
     pub progress: ProgressBar,
     /// Set (by a Ctrl-C handler) to stop the import; nothing is written then.
     pub interrupt: Arc<AtomicBool>,
+    /// Vendor symbol → replay symbol (`NQH5` → `NQH25`), applied after `symbols` filters.
+    pub rename: Vec<(String, String)>,
+    /// Where the files came from beyond their names (`fetch`: dataset, request, cost), added
+    /// to the provenance's sources.
+    pub origin: Vec<Source>,
+    /// The provenance summary, when the caller knows better than "imported from N files".
+    pub summary: Option<String>,
 }
 
 impl ImportOptions {
@@ -91,6 +98,9 @@ impl ImportOptions {
             text: false,
             progress: ProgressBar::hidden(),
             interrupt: Arc::new(AtomicBool::new(false)),
+            rename: Vec::new(),
+            origin: Vec::new(),
+            summary: None,
         }
     }
 
@@ -223,6 +233,7 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, I
             max: opts.max_rejected_pct,
         });
     }
+    sources.extend(opts.origin.iter().cloned());
     output::write(&out, &meta, sources, &formats, opts, &mut report)?;
     // The staged columns are no longer needed once the replay is in place.
     crate::par::drop_in_background(out);

@@ -281,11 +281,13 @@ pub fn write(
         sectors,
         provenance: Provenance {
             kind: ProvenanceKind::Recorded,
-            summary: format!(
-                "Recorded market data imported with tapedeck import from {files} file{} ({}).",
-                if files == 1 { "" } else { "s" },
-                kinds.join("; ")
-            ),
+            summary: opts.summary.clone().unwrap_or_else(|| {
+                format!(
+                    "Recorded market data imported with tapedeck import from {files} file{} ({}).",
+                    if files == 1 { "" } else { "s" },
+                    kinds.join("; ")
+                )
+            }),
             sources,
             generator: None,
         },

@@ -331,12 +331,32 @@ fn check_chunks(meta: &parquet::file::metadata::ParquetMetaData) -> Result<(), S
     Ok(())
 }
 
+thread_local! {
+    /// Whether this thread is inside [`read`], where a panic becomes the file's error.
+    static READING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a panic is the `parquet` crate's, raised while [`read`] reads a file on this
+/// thread: it will be caught and reported as the file's error, so a panic hook (the CLI's
+/// crash report, the fuzzer's abort) should let it pass.
+pub fn is_decoder_panic(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    READING.get()
+        // The crate's sources sit in cargo's registry as `.../parquet-<version>/src/...`.
+        && info
+            .location()
+            .is_some_and(|l| l.file().replace('\\', "/").contains("/parquet-"))
+}
+
 /// Reads one Parquet file into `sink`. The `parquet` crate can panic on damaged page data (it
 /// indexes past a slice where a length in the file lies); that is turned into this file's
-/// error, so the import fails cleanly and writes nothing.
+/// error, so the import fails cleanly and writes nothing. A panic hook asks
+/// [`is_decoder_panic`] to stay quiet about it.
 pub fn read(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String> {
     let run = std::panic::AssertUnwindSafe(|| read_file(part, o, sink));
-    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+    READING.set(true);
+    let result = std::panic::catch_unwind(run);
+    READING.set(false);
+    result.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())

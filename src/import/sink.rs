@@ -494,9 +494,20 @@ impl<'a> Sink<'a> {
         if !valid_symbol(symbol) {
             return Sym::Invalid;
         }
-        let upper = symbol.to_ascii_uppercase();
+        let mut upper = symbol.to_ascii_uppercase();
         if self.asked.as_ref().is_some_and(|a| !a.contains(&upper)) {
             return Sym::NotAsked;
+        }
+        // A vendor's contract code (`NQH5`) under the name the replay uses (`NQH25`).
+        let mut symbol = symbol;
+        if let Some((_, to)) = self
+            .opts
+            .rename
+            .iter()
+            .find(|(from, _)| from.eq_ignore_ascii_case(&upper))
+        {
+            symbol = to;
+            upper = to.to_ascii_uppercase();
         }
         // The replay treats symbols case-insensitively: `nvda` and `NVDA` are one instrument.
         if let Some(&id) = self.by_upper.get(&upper) {
