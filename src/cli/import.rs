@@ -13,6 +13,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::fetch::object_storage::{self, S3Inputs, S3Url};
 use crate::import::fields::EpochUnit;
 use crate::import::{self, CsvColumns, Format, ImportError, ImportOptions, TsUnit};
 use crate::replay::manifest::InstrumentKind;
@@ -23,9 +24,13 @@ const EXIT_INTERRUPTED: i32 = 130;
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Input files (DBN, Databento CSV/JSON, Polygon flat files, CSV, Parquet; gzip or zstd
-    /// compressed or not), or folders of hive-partitioned Parquet.
+    /// compressed or not), folders of hive-partitioned Parquet, or objects in S3:
+    /// `s3://bucket/key`, `s3://bucket/prefix/` (credentials from the AWS environment or profile).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// S3-compatible store to read `s3://` inputs from (MinIO, Ceph, R2, a local test server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
     /// Replay folder to write (replaced only once the import succeeded).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -224,6 +229,34 @@ fn on_ctrl_c(flag: Arc<AtomicBool>) {
     });
 }
 
+/// `s3://` inputs become streamed objects (and downloaded Parquet) read through
+/// [`S3Inputs`]; local files pass as they are.
+fn with_objects(
+    files: Vec<PathBuf>,
+    endpoint: Option<&str>,
+    opts: &mut ImportOptions,
+    scratch: &std::path::Path,
+) -> Result<Vec<PathBuf>, String> {
+    let (remote, mut local): (Vec<PathBuf>, Vec<PathBuf>) =
+        files.into_iter().partition(|p| object_storage::is_s3(p));
+    if remote.is_empty() {
+        return Ok(local);
+    }
+    let urls: Vec<S3Url> = remote
+        .iter()
+        .map(|p| {
+            let text = p.to_string_lossy();
+            S3Url::parse(&text).ok_or_else(|| format!("{text}: expected s3://bucket/key"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut inputs = S3Inputs::new(&urls, endpoint)?;
+    let found = inputs.expand(&urls, &opts.symbols, opts.date, scratch)?;
+    local.extend(found.streamed);
+    local.extend(found.downloaded);
+    opts.remote = Some(Arc::new(inputs));
+    Ok(local)
+}
+
 fn progress_bar() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -239,7 +272,19 @@ fn progress_bar() -> ProgressBar {
 }
 
 pub fn run(args: ImportArgs) -> Result<i32> {
+    let endpoint = args.endpoint.clone();
     let (files, mut opts) = options(args)?;
+    let scratch = tempfile::Builder::new()
+        .prefix("tapedeck-s3-")
+        .tempdir()
+        .map_err(|e| eyre!("cannot create a scratch folder: {e}"))?;
+    let files = match with_objects(files, endpoint.as_deref(), &mut opts, scratch.path()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("tapedeck import: {e}");
+            return Ok(1);
+        }
+    };
     opts.progress = progress_bar();
     on_ctrl_c(opts.interrupt.clone());
     let started = Instant::now();

@@ -8,6 +8,7 @@
 
 pub mod historical;
 pub mod key;
+pub mod object_storage;
 pub mod recipe;
 pub mod vendor_cache;
 

@@ -48,8 +48,17 @@ pub fn open(
     progress: &ProgressBar,
     interrupt: &Arc<AtomicBool>,
 ) -> io::Result<Opened> {
+    open_reader(Box::new(File::open(path)?), progress, interrupt)
+}
+
+/// As [`open`], for bytes from elsewhere (an object in object storage).
+pub fn open_reader(
+    inner: Box<dyn Read + Send>,
+    progress: &ProgressBar,
+    interrupt: &Arc<AtomicBool>,
+) -> io::Result<Opened> {
     let counting = Counting {
-        inner: File::open(path)?,
+        inner,
         progress: progress.clone(),
         interrupt: interrupt.clone(),
     };

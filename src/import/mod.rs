@@ -76,6 +76,19 @@ pub struct ImportOptions {
     pub origin: Vec<Source>,
     /// The provenance summary, when the caller knows better than "imported from N files".
     pub summary: Option<String>,
+    /// Inputs that are not local files (objects in object storage), read as streams.
+    pub remote: Option<Arc<dyn Remote>>,
+}
+
+/// Inputs named by URL rather than path (`s3://bucket/key`): the layer above the import
+/// (`fetch::object_storage`) implements it, so that the import knows no network.
+pub trait Remote: Send + Sync + std::fmt::Debug {
+    /// Whether `name` is one of its inputs.
+    fn owns(&self, name: &Path) -> bool;
+    /// Its size in bytes (for the progress bar).
+    fn len(&self, name: &Path) -> std::io::Result<u64>;
+    /// Its bytes, as they are stored (compressed or not), streamed.
+    fn open(&self, name: &Path) -> std::io::Result<Box<dyn std::io::Read + Send>>;
 }
 
 impl ImportOptions {
@@ -101,6 +114,7 @@ impl ImportOptions {
             rename: Vec::new(),
             origin: Vec::new(),
             summary: None,
+            remote: None,
         }
     }
 
@@ -176,7 +190,11 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, I
             path: path.clone(),
             source,
         };
-        let parts = if path.is_dir() {
+        let remote = opts.remote.as_ref().filter(|r| r.owns(path));
+        let parts = if let Some(r) = remote {
+            total += r.len(path).map_err(io)?;
+            None
+        } else if path.is_dir() {
             let parts = parquet::partitions(path, opts.date, &opts.symbols).map_err(io)?;
             total += parts
                 .iter()
@@ -301,7 +319,10 @@ fn read_file(
     sink.begin_file(&label);
     let bad = |e: String| ImportError::Input(format!("{label}: {e}"));
     let named = opts.format.get();
+    let remote = opts.remote.as_ref().filter(|r| r.owns(path));
     let by_path = match named {
+        // Objects are streams; formats read by path (Parquet) are downloaded before.
+        _ if remote.is_some() => None,
         Some(f) => (f.access() == format::Access::File).then_some(f),
         None => format::detect_file(path).and_then(Format::get),
     };
@@ -310,11 +331,16 @@ fn read_file(
             .read(format::Input::file(path, &label, opts), sink)
             .map_err(bad);
     }
-    let opened =
-        input::open(path, &opts.progress, &opts.interrupt).map_err(|source| ImportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let opened = match remote {
+        Some(r) => r
+            .open(path)
+            .and_then(|inner| input::open_reader(inner, &opts.progress, &opts.interrupt)),
+        None => input::open(path, &opts.progress, &opts.interrupt),
+    }
+    .map_err(|source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if opened.head.iter().all(u8::is_ascii_whitespace) {
         sink.report.notes.push(format!("{label}: empty file"));
         return Ok("empty file".into());
