@@ -143,7 +143,7 @@ fn rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-fn ticker(i: usize) -> String {
+pub fn ticker(i: usize) -> String {
     TICKERS
         .get(i)
         .map_or_else(|| format!("Z{i:04}"), std::string::ToString::to_string)
@@ -193,6 +193,18 @@ fn put_price(buf: &mut Vec<u8>, cents: u64) {
 
 /// Writes the Polygon stocks-trades flat file: sorted by ticker, then SIP timestamp.
 pub fn write_polygon_csv(path: &Path, rows: &[TradeRow], instruments: usize) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    write_polygon_csv_to(&mut out, rows, instruments)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// As [`write_polygon_csv`], into any writer (a gzip encoder for a flat file).
+pub fn write_polygon_csv_to(
+    out: &mut impl Write,
+    rows: &[TradeRow],
+    instruments: usize,
+) -> Result<()> {
     let names: Vec<String> = (0..instruments).map(ticker).collect();
     let mut rank = vec![0u32; instruments];
     let mut by_name: Vec<usize> = (0..instruments).collect();
@@ -205,7 +217,6 @@ pub fn write_polygon_csv(path: &Path, rows: &[TradeRow], instruments: usize) -> 
     order.sort_by_key(|&n| rank[rows[n as usize].instrument as usize]);
 
     const EXCHANGES: [u64; 10] = [4, 4, 4, 11, 12, 15, 19, 21, 8, 10];
-    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     let mut buf = Vec::with_capacity(1 << 20);
     buf.extend_from_slice(POLYGON_HEADER.as_bytes());
     buf.push(b'\n');
@@ -250,7 +261,6 @@ pub fn write_polygon_csv(path: &Path, rows: &[TradeRow], instruments: usize) -> 
         }
     }
     out.write_all(&buf)?;
-    out.flush()?;
     Ok(())
 }
 

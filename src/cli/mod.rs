@@ -1,6 +1,7 @@
 //! The command line: a thin shell over the engine. Each subcommand lives in its own file.
 
 pub mod bench;
+pub mod bench_fetch;
 pub mod bench_import;
 pub mod fetch;
 pub mod import;
@@ -129,6 +130,9 @@ pub enum Command {
     /// Time importing generated Polygon CSV and DBN.zst trades against polars, DuckDB and the
     /// bare DBN decode loop; reopen-to-first-frame time and resident bytes per print.
     BenchImport(bench_import::BenchImportArgs),
+    /// Time a full-market flat file imported with --symbols from disk and from a local S3
+    /// server against bare gzip decompression, and DBN.zst import against the bare decode loop.
+    BenchFetch(bench_fetch::BenchFetchArgs),
     /// Import vendor files (Databento DBN/CSV/JSON, Polygon flat files, CSV, Parquet) into a
     /// replay folder.
     Import {
@@ -260,6 +264,7 @@ pub fn run(command: Command) -> Result<i32> {
             from_disk,
         } => bench::run(prints, instruments, queries, from_disk).map(|()| 0),
         Command::BenchImport(args) => bench_import::run(args),
+        Command::BenchFetch(args) => bench_fetch::run(args),
         Command::Import { args } => import::run(*args),
         Command::Fetch(args) => fetch::run(args),
         Command::Export {

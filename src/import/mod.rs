@@ -6,6 +6,7 @@
 //! prices), and written through [`crate::replay::write::atomically`], so a failed or
 //! interrupted import leaves no replay behind. Identical inputs give byte-identical folders.
 
+pub mod asked_only;
 pub mod csv_rows;
 pub mod databento_csv;
 pub mod databento_json;

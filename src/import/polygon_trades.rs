@@ -6,11 +6,14 @@
 //! and sequence number.
 
 use std::io::BufRead;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::asked_only::AskedOnly;
 use super::csv_rows::Rows;
 use super::fields::{EpochUnit, parse_epoch, parse_price, parse_size, shown};
 use super::format::{Format, ImportFormat, Input, Sniff};
-use super::report::Reject;
+use super::report::{Reject, Skip};
 use super::sink::{Sink, Sym, vendor_id};
 
 pub struct PolygonTrades;
@@ -35,6 +38,19 @@ impl ImportFormat for PolygonTrades {
 }
 
 pub fn read_trades(reader: Box<dyn BufRead + Send>, sink: &mut Sink) -> Result<String, String> {
+    // With --symbols, rows of other tickers (the ticker is the first column) are dropped before
+    // they are split into fields: a day file holds every US ticker.
+    let skipped = Arc::new(AtomicU64::new(0));
+    let mut reader = reader;
+    let ticker_first = reader.fill_buf().is_ok_and(|b| {
+        b.trim_ascii_start()
+            .to_ascii_lowercase()
+            .starts_with(b"ticker,")
+    });
+    let reader: Box<dyn BufRead + Send> = match sink.asked() {
+        Some(asked) if ticker_first => Box::new(AskedOnly::new(reader, asked, skipped.clone())),
+        _ => reader,
+    };
     let mut rows = Rows::new(reader, true, b',', 0)?;
     let [
         ticker,
@@ -89,5 +105,7 @@ pub fn read_trades(reader: Box<dyn BufRead + Send>, sink: &mut Sink) -> Result<S
         let vid = vendor_id(&[&r[exchange], &r[id], &r[sequence]]);
         sink.trade(line, ts, inst, p, s, vid);
     }
+    drop(rows);
+    sink.skip_rows(Skip::NotAsked, skipped.load(Ordering::Relaxed));
     Ok("Polygon stocks trades flat file".into())
 }

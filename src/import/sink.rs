@@ -561,6 +561,17 @@ impl<'a> Sink<'a> {
             .problem(|| format!("{file}:{line}: {field}{sep}{}", message()));
     }
 
+    /// The upper-case symbols of `--symbols`, if given.
+    pub fn asked(&self) -> Option<&HashSet<String>> {
+        self.asked.as_ref()
+    }
+
+    /// Counts `n` rows skipped before they were parsed (see `asked_only`).
+    pub fn skip_rows(&mut self, why: Skip, n: u64) {
+        self.report.read += n;
+        self.report.skip(why, n);
+    }
+
     pub fn skip(&mut self, why: Skip) {
         self.report.read += 1;
         self.report.skip(why, 1);
