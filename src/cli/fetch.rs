@@ -5,11 +5,11 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::import::MetadataFlags;
 use crate::fetch::historical::Request;
 use crate::fetch::{self, FetchError, Plan, PlannedRequest, RunOptions, recipe};
 use crate::import::ImportOptions;
@@ -70,24 +70,8 @@ pub struct DatabentoArgs {
     /// Replay folder to write (replaced only once the import succeeded).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Headlines (CSV or JSON) to replay with the prints.
-    #[arg(long, value_name = "FILE")]
-    pub headlines: Option<PathBuf>,
-    /// Instrument metadata (CSV or JSON), as `import --instruments`.
-    #[arg(long, value_name = "FILE")]
-    pub instruments: Option<PathBuf>,
-    /// Set one metadata field, e.g. `--set NVDA.reference=142.62` (repeatable).
-    #[arg(long, value_name = "SYMBOL.FIELD=VALUE")]
-    pub set: Vec<String>,
-    /// Trading date to import (default: the last date in the data).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub date: Option<String>,
-    /// Name a vendor symbol differently in the replay, e.g. `--rename NQH5=NQH25` (repeatable).
-    #[arg(long, value_name = "VENDOR=REPLAY")]
-    pub rename: Vec<String>,
-    /// Title shown everywhere (default: date and symbols).
-    #[arg(long)]
-    pub title: Option<String>,
+    #[command(flatten)]
+    pub meta: MetadataFlags,
     #[command(flatten)]
     pub vendor: VendorFlags,
 }
@@ -160,27 +144,17 @@ fn run_databento(a: DatabentoArgs) -> Result<(), FetchError> {
         &a.end,
     )
     .map_err(FetchError::Usage)?;
-    let date = a
-        .date
-        .as_deref()
-        .map(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| FetchError::Usage(format!("--date {d:?} is not YYYY-MM-DD")))
-        })
-        .transpose()?;
+    let mut opts = ImportOptions::new(&a.out);
+    a.meta
+        .apply(&mut opts)
+        .map_err(|e| FetchError::Usage(e.to_string()))?;
     let plan = Plan {
         requests: vec![PlannedRequest {
             request,
-            rename: renames(&a.rename)?,
+            rename: std::mem::take(&mut opts.rename),
         }],
-        title: a.title,
-        date,
-        instruments: a.instruments,
-        headlines: a.headlines,
-        kept: None,
+        ..Plan::default()
     };
-    let mut opts = ImportOptions::new(&a.out);
-    opts.set = a.set;
     execute(&plan, opts, &a.vendor)
 }
 

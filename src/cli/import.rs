@@ -37,30 +37,14 @@ pub struct ImportArgs {
     /// Input format (default: recognised from each file).
     #[arg(long, default_value = "auto", value_parser = Format::NAMES)]
     pub format: String,
-    /// Headlines (CSV or JSON) to replay with the prints.
-    #[arg(long, value_name = "FILE")]
-    pub headlines: Option<PathBuf>,
-    /// Instrument metadata (CSV or JSON): name, sector, kind, tick_size, reference,
-    /// shares_outstanding, multiplier, ...
-    #[arg(long, value_name = "FILE")]
-    pub instruments: Option<PathBuf>,
-    /// Set one metadata field, e.g. `--set NVDA.reference=142.62` (repeatable; wins over
-    /// --instruments).
-    #[arg(long, value_name = "SYMBOL.FIELD=VALUE")]
-    pub set: Vec<String>,
-    /// Trading date to import (default: the last date in the data); the day before only
-    /// provides reference prices.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub date: Option<String>,
+    #[command(flatten)]
+    pub meta: MetadataFlags,
     /// Time zone of timestamps written without an offset.
     #[arg(long, default_value = "America/New_York", value_name = "ZONE")]
     pub tz: String,
     /// Machine name of the replay (default: from the --out folder's name).
     #[arg(long)]
     pub name: Option<String>,
-    /// Title shown everywhere (default: date and symbols).
-    #[arg(long)]
-    pub title: Option<String>,
     /// Kind of instruments without metadata (default: ES/NQ/MES/MNQ contracts and Databento
     /// CME data are futures, the rest stocks).
     #[arg(long, value_parser = ["stock", "etf", "future", "index"])]
@@ -72,9 +56,6 @@ pub struct ImportArgs {
     /// their symbol= partitions are read.
     #[arg(long, value_delimiter = ',', value_name = "SYM,...")]
     pub symbols: Vec<String>,
-    /// Name a vendor symbol differently in the replay, e.g. `--rename NQH5=NQH25` (repeatable).
-    #[arg(long, value_name = "VENDOR=REPLAY")]
-    pub rename: Vec<String>,
     /// Fail, writing nothing, when more than this percentage of rows is malformed.
     #[arg(long, default_value_t = 1.0, value_name = "PCT")]
     pub max_rejected_pct: f64,
@@ -141,6 +122,51 @@ pub struct ImportArgs {
     pub price_decimals: Option<u32>,
 }
 
+/// What `import` and `fetch` both take: the replay's metadata and headlines.
+#[derive(Debug, Args)]
+pub struct MetadataFlags {
+    /// Headlines (CSV or JSON) to replay with the prints.
+    #[arg(long, value_name = "FILE")]
+    pub headlines: Option<PathBuf>,
+    /// Instrument metadata (CSV or JSON): name, sector, kind, tick_size, reference,
+    /// shares_outstanding, multiplier, ...
+    #[arg(long, value_name = "FILE")]
+    pub instruments: Option<PathBuf>,
+    /// Set one metadata field, e.g. `--set NVDA.reference=142.62` (repeatable; wins over
+    /// --instruments).
+    #[arg(long, value_name = "SYMBOL.FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Trading date to import (default: the last date in the data); the day before only
+    /// provides reference prices.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// Name a vendor symbol differently in the replay, e.g. `--rename NQH5=NQH25` (repeatable).
+    #[arg(long, value_name = "VENDOR=REPLAY")]
+    pub rename: Vec<String>,
+    /// Title shown everywhere (default: date and symbols).
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+impl MetadataFlags {
+    /// Sets them on `o`.
+    pub fn apply(self, o: &mut ImportOptions) -> Result<()> {
+        o.headlines = self.headlines;
+        o.instruments = self.instruments;
+        o.set = self.set;
+        o.date = self
+            .date
+            .map(|d| {
+                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| eyre!("--date {d:?} is not YYYY-MM-DD"))
+            })
+            .transpose()?;
+        o.rename = super::fetch::renames(&self.rename).map_err(|e| eyre!("{e}"))?;
+        o.title = self.title;
+        Ok(())
+    }
+}
+
 fn kind(s: &str) -> InstrumentKind {
     match s {
         "etf" => InstrumentKind::Etf,
@@ -164,25 +190,14 @@ fn ts_unit(s: &str) -> TsUnit {
 pub fn options(a: ImportArgs) -> Result<(Vec<PathBuf>, ImportOptions)> {
     let mut o = ImportOptions::new(a.out);
     o.format = Format::parse(&a.format).ok_or_else(|| eyre!("unknown --format {}", a.format))?;
-    o.headlines = a.headlines;
-    o.instruments = a.instruments;
-    o.set = a.set;
-    o.date = a
-        .date
-        .map(|d| {
-            NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                .map_err(|_| eyre!("--date {d:?} is not YYYY-MM-DD"))
-        })
-        .transpose()?;
+    a.meta.apply(&mut o)?;
     o.tz =
         a.tz.parse::<Tz>()
             .map_err(|_| eyre!("--tz {:?} is not an IANA time zone", a.tz))?;
     o.name = a.name;
-    o.title = a.title;
     o.kind = a.kind.as_deref().map(kind);
     o.symbol = a.symbol;
     o.symbols = a.symbols;
-    o.rename = super::fetch::renames(&a.rename).map_err(|e| eyre!("{e}"))?;
     o.max_rejected_pct = a.max_rejected_pct;
     o.text = a.text;
     let delimiter = a

@@ -284,6 +284,27 @@ fn backoff(attempt: u32) -> Duration {
     base * 2u32.pow(attempt.min(6))
 }
 
+/// `$call` (an `.await`ed vendor call) until it succeeds, fails for good, or has had
+/// [`ATTEMPTS`] tries; a failure is returned from the enclosing function as a [`FetchError`].
+macro_rules! with_retries {
+    ($key:expr, $what:expr, $call:expr) => {{
+        let mut attempt = 0;
+        loop {
+            match $call {
+                Ok(v) => break v,
+                Err(e) => {
+                    let (err, retry) = classify(&e, $key, $what);
+                    attempt += 1;
+                    if !retry || attempt >= ATTEMPTS {
+                        return Err(err);
+                    }
+                    tokio::time::sleep(backoff(attempt - 1)).await;
+                }
+            }
+        }
+    }};
+}
+
 /// The vendor's quote for a request: how many records, at what cost in US dollars.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quote {
@@ -298,34 +319,16 @@ pub async fn quote(
     req: &Request,
 ) -> Result<Quote, FetchError> {
     let params = req.query();
-    let mut attempt = 0;
-    let records = loop {
-        match client.metadata().get_record_count(&params).await {
-            Ok(n) => break n,
-            Err(e) => {
-                let (err, retry) = classify(&e, key, "asking the record count");
-                attempt += 1;
-                if !retry || attempt >= ATTEMPTS {
-                    return Err(err);
-                }
-                tokio::time::sleep(backoff(attempt - 1)).await;
-            }
-        }
-    };
-    let mut attempt = 0;
-    let cost_usd = loop {
-        match client.metadata().get_cost(&params).await {
-            Ok(c) => break c,
-            Err(e) => {
-                let (err, retry) = classify(&e, key, "asking the cost");
-                attempt += 1;
-                if !retry || attempt >= ATTEMPTS {
-                    return Err(err);
-                }
-                tokio::time::sleep(backoff(attempt - 1)).await;
-            }
-        }
-    };
+    let records = with_retries!(
+        key,
+        "asking the record count",
+        client.metadata().get_record_count(&params).await
+    );
+    let cost_usd = with_retries!(
+        key,
+        "asking the cost",
+        client.metadata().get_cost(&params).await
+    );
     Ok(Quote { records, cost_usd })
 }
 
@@ -382,22 +385,13 @@ async fn stream_to(
         .stype_in(req.stype_in)
         .date_time_range(req.range())
         .build();
-    let mut attempt = 0;
     // Retried only until the stream starts: a stream cut midway is reported, not fetched
     // again behind the user's back (each try is billed).
-    let mut decoder = loop {
-        match client.timeseries().get_range(&params).await {
-            Ok(d) => break d,
-            Err(e) => {
-                let (err, retry) = classify(&e, key, "starting the download");
-                attempt += 1;
-                if !retry || attempt >= ATTEMPTS {
-                    return Err(err);
-                }
-                tokio::time::sleep(backoff(attempt - 1)).await;
-            }
-        }
-    };
+    let mut decoder = with_retries!(
+        key,
+        "starting the download",
+        client.timeseries().get_range(&params).await
+    );
     let local =
         |e: std::io::Error| FetchError::Local(format!("cannot write {}: {e}", part.display()));
     let out = tokio::fs::File::create(part).await.map_err(local)?;
