@@ -166,7 +166,11 @@ fn run_recipe(words: &[String]) -> Result<(), FetchError> {
     let path = recipe::resolve(&args.recipe)?;
     let r = recipe::load(&path)?;
     eprintln!("{}: {}", r.name, r.about);
-    let scratch = tempfile_dir()?;
+    // The instruments and headlines files the recipe hands the importer; removed on drop.
+    let scratch = tempfile::Builder::new()
+        .prefix("tapedeck-fetch-")
+        .tempdir()
+        .map_err(|e| FetchError::Local(format!("cannot create a scratch folder: {e}")))?;
     let plan = recipe::plan(&r, &path, scratch.path())?;
     let out = args
         .out
@@ -176,28 +180,6 @@ fn run_recipe(words: &[String]) -> Result<(), FetchError> {
     // same session) open on it; the title and the RECORDED badge tell the two apart.
     opts.name = Some(r.name.clone());
     execute(&plan, opts, &args.vendor)
-}
-
-/// A scratch folder for the files a recipe hands the importer, removed when dropped.
-fn tempfile_dir() -> Result<ScratchDir, FetchError> {
-    let p = std::env::temp_dir().join(format!("tapedeck-fetch-{}", std::process::id()));
-    std::fs::create_dir_all(&p)
-        .map_err(|e| FetchError::Local(format!("cannot create {}: {e}", p.display())))?;
-    Ok(ScratchDir(p))
-}
-
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn execute(plan: &Plan, opts: ImportOptions, v: &VendorFlags) -> Result<(), FetchError> {

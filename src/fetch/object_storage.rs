@@ -216,7 +216,7 @@ impl S3Inputs {
                     let local = scratch.join(&u.bucket).join(&key);
                     self.download(&store, &m.location, &local)
                         .map_err(|e| format!("s3://{}/{key}: {e}", u.bucket))?;
-                    if one_object(&u.key, &key) {
+                    if u.key == key {
                         out.downloaded.push(local);
                     } else {
                         lake_used = true;
@@ -244,10 +244,6 @@ impl S3Inputs {
             .map_err(|e| io::Error::other(scrub(&e.to_string())))?;
         std::fs::write(to, &bytes)
     }
-}
-
-fn one_object(asked: &str, key: &str) -> bool {
-    asked == key
 }
 
 /// A Parquet object's `name=value` folder value for `names`, if it has one.
