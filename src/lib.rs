@@ -12,6 +12,7 @@ pub mod fuzz_targets;
 pub mod import;
 pub mod lesson;
 pub mod par;
+pub mod practice;
 pub mod price;
 pub mod replay;
 pub mod synth;
