@@ -6,6 +6,7 @@ pub mod bench_import;
 pub mod fetch;
 pub mod import;
 pub mod info;
+pub mod practice;
 pub mod snapshot;
 pub mod study;
 pub mod synth;
@@ -142,6 +143,8 @@ pub enum Command {
     /// Recorded prints from the vendor: `fetch databento ...` (one request) or `fetch RECIPE`
     /// (a famous session, e.g. deepseek-2025-01-27); quoted, confirmed, cached, imported.
     Fetch(fetch::FetchArgs),
+    /// Run a list of orders through the practice engine on a replay: fills, positions, P&L.
+    Practice(practice::PracticeArgs),
     /// Render the terminal app headlessly at TIME and export the screen (SVG, HTML, text),
     /// the study of the latest headline (CSV, Markdown) and the chart (SVG).
     Export {
@@ -267,6 +270,7 @@ pub fn run(command: Command) -> Result<i32> {
         Command::BenchFetch(args) => bench_fetch::run(args),
         Command::Import { args } => import::run(*args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Practice(args) => practice::run(args),
         Command::Export {
             replay,
             at,

@@ -6,3 +6,83 @@
 
 pub mod account;
 pub mod fills;
+pub mod orders_file;
+
+use account::Position;
+use fills::{Fill, FillRules, Order, Tape};
+
+use crate::engine::Store;
+use crate::time::UnixNanos;
+
+/// What a list of orders did on a replay, as of the clock.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Every fill, in time order.
+    pub fills: Vec<Fill>,
+    /// Per instrument (by index), the position.
+    pub positions: Vec<Position>,
+    /// Per instrument, the last print at or before the clock (1e-9), if any.
+    pub last: Vec<Option<i64>>,
+    /// Quantity still working, per order (in order).
+    pub working: Vec<u64>,
+}
+
+impl Outcome {
+    pub fn realized(&self) -> i128 {
+        self.positions.iter().map(|p| p.realized - p.fees).sum()
+    }
+
+    pub fn unrealized(&self, store: &Store) -> i128 {
+        self.positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match self.last[i] {
+                Some(last) if p.qty != 0 => p.unrealized(last, multiplier(store, i)),
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+/// A contract's multiplier (1 for shares).
+pub fn multiplier(store: &Store, i: usize) -> i64 {
+    i64::from(store.instruments[i].multiplier.unwrap_or(1))
+}
+
+/// Runs `orders` on `store`'s prints up to `clock` with `fee_per_unit` (1e-9 dollars a share
+/// or contract).
+pub fn simulate(
+    store: &Store,
+    orders: &[Order],
+    rules: &FillRules,
+    clock: UnixNanos,
+    fee_per_unit: i64,
+) -> Outcome {
+    let n = store.instruments.len();
+    let mut out = Outcome {
+        positions: vec![Position::default(); n],
+        last: vec![None; n],
+        ..Outcome::default()
+    };
+    for o in orders {
+        let s = store.series(o.instrument);
+        let tape = Tape {
+            ts: &s.ts,
+            price: &s.price,
+            size: &s.size,
+            tick: store.instruments[o.instrument].tick.0,
+        };
+        out.working
+            .push(fills::fill(o, &tape, clock, rules, &mut out.fills));
+    }
+    out.fills.sort_by_key(|f| (f.ts, f.order));
+    for f in &out.fills {
+        out.positions[f.instrument].apply(f, multiplier(store, f.instrument), fee_per_unit);
+    }
+    for (i, last) in out.last.iter_mut().enumerate() {
+        let s = store.series(i);
+        let k = s.ts.partition_point(|&t| t <= clock);
+        *last = (k > 0).then(|| s.price[k - 1]);
+    }
+    out
+}
