@@ -52,9 +52,18 @@ pub fn map_balanced<T: Send, R: Send>(
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Drops `value` on a thread of its own: unmapping hundreds of megabytes takes tens of
-/// milliseconds nobody needs to wait for. Dropped here if no thread can be started.
-pub fn drop_in_background<T: Send + 'static>(value: T) {
+/// Below this many bytes a value is freed where it is: faster than starting a thread.
+const WORTH_FREEING_APART: usize = 8 << 20;
+
+/// Drops `value`, which holds about `bytes` bytes, on a thread of its own when it is large:
+/// unmapping hundreds of megabytes takes tens of milliseconds nobody needs to wait for.
+/// Small values, and any value when no thread can be started, are dropped here, so small
+/// imports (and each fuzzer input) leave no thread behind.
+pub fn drop_in_background<T: Send + 'static>(value: T, bytes: usize) {
+    if bytes < WORTH_FREEING_APART {
+        drop(value);
+        return;
+    }
     let _ = std::thread::Builder::new()
         .name("td-free".into())
         .spawn(move || drop(value));

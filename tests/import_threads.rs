@@ -1,5 +1,5 @@
 //! An import leaves no thread behind, even one that fails while its reading threads are still
-//! ahead of it. LeakSanitizer, under the fuzzer, reported the decompressing and CSV-splitting
+//! ahead of it, and a small one frees its staging without a thread. LeakSanitizer, under the fuzzer, reported the decompressing and CSV-splitting
 //! threads' handles as leaks (48 + 32 + 13 bytes per input) when they outlived the import that
 //! started them; they are joined now. Alone in its test binary, so no other test's threads
 //! are counted.
@@ -12,7 +12,11 @@ fn import_threads() -> Vec<String> {
             d.flatten()
                 .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
                 .map(|c| c.trim().to_string())
-                .filter(|c| c.starts_with("td-decompress") || c.starts_with("td-csv-split"))
+                .filter(|c| {
+                    ["td-decompress", "td-csv-split", "td-free"]
+                        .iter()
+                        .any(|n| c.starts_with(n))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -57,4 +61,18 @@ fn a_failed_import_has_joined_its_reading_threads_when_it_returns() {
         );
         assert!(!out.exists());
     }
+    // A small import that succeeds frees its staging where it is: no thread is left to free it.
+    let ok = dir.path().join("ok.csv");
+    std::fs::write(
+        &ok,
+        "ts_event,symbol,price,size\n1737988200000000000,NVDA,124.80,100\n",
+    )
+    .unwrap();
+    let out = dir.path().join("ok-out");
+    tapedeck::import::import(&[ok], &tapedeck::import::ImportOptions::new(&out)).unwrap();
+    assert_eq!(
+        import_threads(),
+        Vec::<String>::new(),
+        "after a small import"
+    );
 }

@@ -255,7 +255,8 @@ pub fn import(files: &[PathBuf], opts: &ImportOptions) -> Result<ImportReport, I
     sources.extend(opts.origin.iter().cloned());
     output::write(&out, &meta, sources, &formats, opts, &mut report)?;
     // The staged columns are no longer needed once the replay is in place.
-    crate::par::drop_in_background(out);
+    let bytes = out.print_count() * 20;
+    crate::par::drop_in_background(out, bytes);
     Ok(report)
 }
 

@@ -916,7 +916,11 @@ impl<'a> Sink<'a> {
                 }
             })
             .collect();
-        crate::par::drop_in_background(tags);
+        let tag_bytes = tags
+            .iter()
+            .map(|t| t.capacity() * std::mem::size_of::<Tag>())
+            .sum();
+        crate::par::drop_in_background(tags, tag_bytes);
         self.report.trades = prints.iter().map(|p| p.len() as u64).sum();
         self.report.bars = bars.len() as u64;
         self.report.instruments = instruments.len();
