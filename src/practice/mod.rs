@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod fills;
+pub mod journal;
 pub mod orders_file;
 
 use account::Position;
