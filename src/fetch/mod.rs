@@ -76,6 +76,15 @@ impl fmt::Display for FetchError {
 
 impl std::error::Error for FetchError {}
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_proxy_password_is_not_written_into_the_provenance() {
+        let shown = super::without_userinfo("http://me:s3cret@proxy.example:8080/");
+        assert_eq!(shown, "http://proxy.example:8080/");
+    }
+}
+
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -127,6 +136,18 @@ pub struct RunOptions<'a> {
 pub struct Fetched {
     pub entries: Vec<(Entry, bool)>,
     pub report: ImportReport,
+}
+
+/// A URL as it may be written into a replay: a proxy's `user:password@` taken out.
+fn without_userinfo(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => "(a URL that does not parse)".into(),
+    }
 }
 
 /// Fetches what the cache lacks (quote, confirm, download), then imports every file of the
@@ -234,7 +255,7 @@ pub fn run(plan: &Plan, mut opts: ImportOptions, o: &RunOptions) -> Result<Fetch
                 e.fetched_at
             ),
             r#where: Some(match api_url {
-                Some(u) => format!("tapedeck fetch databento --api-url {u}"),
+                Some(u) => format!("tapedeck fetch databento --api-url {}", without_userinfo(u)),
                 None => "tapedeck fetch databento (hist.databento.com)".into(),
             }),
         })
