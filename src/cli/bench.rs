@@ -220,7 +220,13 @@ fn percentile(sorted: &[u128], p: f64) -> u128 {
     sorted[i]
 }
 
-pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -> Result<()> {
+pub fn run(
+    prints: usize,
+    instruments: usize,
+    queries: usize,
+    from_disk: bool,
+    working_orders: usize,
+) -> Result<()> {
     if instruments == 0 || instruments > u16::MAX as usize {
         return Err(eyre!("--instruments must be 1..65535"));
     }
@@ -316,5 +322,102 @@ pub fn run(prints: usize, instruments: usize, queries: usize, from_disk: bool) -
         lat.last().copied().unwrap_or(0) as f64 / 1e3,
     );
     println!("  targets: p99 < 1000 µs; <= 32 bytes/print (<= 24 resident); reopen < 200 ms");
+    if working_orders > 0 {
+        with_working_orders(&store, working_orders, queries);
+    }
     Ok(())
+}
+
+/// `working` practice orders on the store (most resting away from the market, some filling),
+/// and seek + snapshot timed with and without the account beside it, in alternating order
+/// for each random time so that a drift in the machine's speed weighs on both.
+fn with_working_orders(store: &Store, working: usize, queries: usize) {
+    use crate::practice::book::{Book, PriceBlocks};
+    use crate::practice::fills::{FillRules, Kind, Order, Side};
+    let mut rng = Rng::new(11);
+    let span = (store.end - store.start) as u64;
+    let t = Instant::now();
+    let blocks = PriceBlocks::of(store);
+    let orders: Vec<Order> = (0..working)
+        .map(|k| {
+            let instrument = rng.below(store.instruments.len() as u64) as usize;
+            let s = store.series(instrument);
+            let ts = store.start + rng.below(span) as i64;
+            let at =
+                s.ts.partition_point(|&x| x <= ts)
+                    .min(s.price.len().saturating_sub(1));
+            let p = s.price.get(at).copied().unwrap_or(100_000_000_000);
+            let away = p / 100 * (1 + rng.below(20) as i64);
+            let side = if rng.below(2) == 0 {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let kind = match (rng.below(10), side) {
+                (0, _) => Kind::Market,
+                (1..=5, Side::Buy) => Kind::Limit { price: p - away },
+                (1..=5, Side::Sell) => Kind::Limit { price: p + away },
+                (_, Side::Buy) => Kind::Stop { stop: p + away },
+                (_, Side::Sell) => Kind::Stop { stop: p - away },
+            };
+            Order {
+                id: k as u32,
+                ts,
+                instrument,
+                side,
+                qty: 1 + rng.below(100),
+                kind,
+            }
+        })
+        .collect();
+    let book = Book::new(store, &blocks, &orders, &FillRules::default(), 0);
+    let built = t.elapsed();
+    let mut snap = Snapshot::default();
+    let mut pos = Vec::new();
+    let (mut alone, mut beside) = (Vec::with_capacity(queries), Vec::with_capacity(queries));
+    let mut checksum = 0i64;
+    for k in 0..queries {
+        let t = store.start + rng.below(span) as i64;
+        for round in 0..2 {
+            let with = (k + round) % 2 == 1;
+            let q = Instant::now();
+            store.snapshot_into(t, 50, &mut snap);
+            if with {
+                book.positions_into(t, &mut pos);
+                checksum = checksum.wrapping_add(pos.iter().map(|p| p.qty).sum::<i64>());
+            }
+            let took = q.elapsed().as_nanos();
+            if with {
+                beside.push(took);
+            } else {
+                alone.push(took);
+            }
+        }
+    }
+    alone.sort_unstable();
+    beside.sort_unstable();
+    let mean = |v: &[u128]| v.iter().sum::<u128>() as f64 / v.len().max(1) as f64 / 1e3;
+    println!(
+        "  {working} working orders: {} fills to the end, found in {:.1?} (checksum {checksum})",
+        book.fills.len(),
+        built
+    );
+    println!(
+        "  seek+snapshot alone            p50 {:.1} µs   p99 {:.1} µs   mean {:.1} µs",
+        percentile(&alone, 0.50) as f64 / 1e3,
+        percentile(&alone, 0.99) as f64 / 1e3,
+        mean(&alone)
+    );
+    println!(
+        "  seek+snapshot + account        p50 {:.1} µs   p99 {:.1} µs   mean {:.1} µs",
+        percentile(&beside, 0.50) as f64 / 1e3,
+        percentile(&beside, 0.99) as f64 / 1e3,
+        mean(&beside)
+    );
+    let ratio = mean(&beside) / mean(&alone);
+    println!(
+        "  {}  working orders slow seek+snapshot by <= 10%: {:+.1}% (mean)",
+        if ratio <= 1.10 { "PASS" } else { "FAIL" },
+        (ratio - 1.0) * 100.0
+    );
 }

@@ -127,6 +127,9 @@ pub enum Command {
         /// Also write the replay to disk as CSV and time loading it from text.
         #[arg(long)]
         from_disk: bool,
+        /// Practice orders kept working beside the seeks (0: none), timed side by side.
+        #[arg(long, default_value_t = 10_000)]
+        working_orders: usize,
     },
     /// Time importing generated Polygon CSV and DBN.zst trades against polars, DuckDB and the
     /// bare DBN decode loop; reopen-to-first-frame time and resident bytes per print.
@@ -265,7 +268,8 @@ pub fn run(command: Command) -> Result<i32> {
             instruments,
             queries,
             from_disk,
-        } => bench::run(prints, instruments, queries, from_disk).map(|()| 0),
+            working_orders,
+        } => bench::run(prints, instruments, queries, from_disk, working_orders).map(|()| 0),
         Command::BenchImport(args) => bench_import::run(args),
         Command::BenchFetch(args) => bench_fetch::run(args),
         Command::Import { args } => import::run(*args),

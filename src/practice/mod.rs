@@ -5,6 +5,7 @@
 //! [`account`] turns fills into positions and P&L.
 
 pub mod account;
+pub mod book;
 pub mod fills;
 pub mod journal;
 pub mod orders_file;
@@ -72,6 +73,7 @@ pub fn simulate(
             price: &s.price,
             size: &s.size,
             tick: store.instruments[o.instrument].tick.0,
+            blocks: None,
         };
         out.working
             .push(fills::fill(o, &tape, clock, rules, &mut out.fills));
