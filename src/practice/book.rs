@@ -5,7 +5,7 @@
 //! nearest checkpoint of positions.
 
 use super::account::Position;
-use super::fills::{self, Fill, FillRules, Order, Tape};
+use super::fills::{self, Fill, FillRules, Order};
 use crate::engine::Store;
 use crate::time::UnixNanos;
 
@@ -44,14 +44,7 @@ impl Book {
     ) -> Book {
         let mut all = Vec::new();
         for o in orders {
-            let s = store.series(o.instrument);
-            let tape = Tape {
-                ts: &s.ts,
-                price: &s.price,
-                size: &s.size,
-                tick: store.instruments[o.instrument].tick.0,
-                blocks: Some(&blocks.0[o.instrument]),
-            };
+            let tape = super::tape(store, o.instrument, Some(&blocks.0[o.instrument]));
             fills::fill(o, &tape, UnixNanos::MAX, rules, &mut all);
         }
         all.sort_by_key(|f| (f.ts, f.order));

@@ -46,6 +46,18 @@ impl Outcome {
     }
 }
 
+/// Instrument `i`'s prints as the fill engine reads them.
+pub fn tape<'a>(store: &'a Store, i: usize, blocks: Option<&'a [(i64, i64)]>) -> Tape<'a> {
+    let s = store.series(i);
+    Tape {
+        ts: &s.ts,
+        price: &s.price,
+        size: &s.size,
+        tick: store.instruments[i].tick.0,
+        blocks,
+    }
+}
+
 /// A contract's multiplier (1 for shares).
 pub fn multiplier(store: &Store, i: usize) -> i64 {
     i64::from(store.instruments[i].multiplier.unwrap_or(1))
@@ -67,14 +79,7 @@ pub fn simulate(
         ..Outcome::default()
     };
     for o in orders {
-        let s = store.series(o.instrument);
-        let tape = Tape {
-            ts: &s.ts,
-            price: &s.price,
-            size: &s.size,
-            tick: store.instruments[o.instrument].tick.0,
-            blocks: None,
-        };
+        let tape = tape(store, o.instrument, None);
         out.working
             .push(fills::fill(o, &tape, clock, rules, &mut out.fills));
     }
