@@ -44,6 +44,26 @@ pub fn dollars(v: f64) -> String {
     format!("{sign}${rest}")
 }
 
+/// Profit or loss kept in 1e-9 dollars, to the cent with thousands separators and the sign
+/// first: `+$1,234.56`, `-$40.00`, `$0.00`. Rounded half away from zero, exactly (no float).
+pub fn pnl(nano_dollars: i128) -> String {
+    let cents = (nano_dollars.abs() + 5_000_000) / 10_000_000;
+    let sign = match (nano_dollars.signum(), cents) {
+        (_, 0) | (0, _) => "",
+        (1, _) => "+",
+        _ => "-",
+    };
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (k, c) in whole.chars().enumerate() {
+        if k > 0 && (whole.len() - k).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}${grouped}.{:02}", cents % 100)
+}
+
 /// Volume in a few characters: `950`, `41.2k`, `820.9M`, `1.23B`.
 pub fn volume(v: u64) -> String {
     match v {
@@ -81,6 +101,18 @@ pub fn vwap_text(v: Price, decimals: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pnl_is_to_the_cent_with_separators_and_no_negative_zero() {
+        const D: i128 = 1_000_000_000;
+        assert_eq!(pnl(1_234 * D + 560_000_000), "+$1,234.56");
+        assert_eq!(pnl(-40 * D), "-$40.00");
+        assert_eq!(pnl(0), "$0.00");
+        assert_eq!(pnl(-4_999_999), "$0.00");
+        assert_eq!(pnl(5_000_000), "+$0.01");
+        assert_eq!(pnl(-1_000_000 * D), "-$1,000,000.00");
+        assert_eq!(pnl(999 * D), "+$999.00");
+    }
 
     fn p(s: &str) -> Price {
         Price::parse(s).unwrap()

@@ -39,6 +39,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("import_instruments", import_instruments),
     ("lesson", lesson),
     ("keymap", keymap),
+    ("recipe", recipe),
+    ("practice_orders", practice_orders),
 ];
 
 const T0: i64 = 1_737_932_400_000_000_000; // 2025-01-26T18:00:00-05:00
@@ -409,6 +411,61 @@ pub fn keymap(data: &[u8]) {
     }
 }
 
+/// A fetch recipe: read, and when it names no replay other than the bundled one (which the
+/// plan loads), planned into the scratch folder.
+pub fn recipe(data: &[u8]) {
+    let dir = scratch().join("recipe");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("recipe.json");
+    std::fs::write(&path, data).expect("scratch");
+    let Ok(r) = crate::fetch::recipe::load(&path) else {
+        return;
+    };
+    if r.metadata_from
+        .as_deref()
+        .is_none_or(|m| m == "deepseek-2025-01-27")
+        && let Ok(plan) = crate::fetch::recipe::plan(&r, &path, &dir.join("plan"))
+    {
+        assert_eq!(plan.requests.len(), r.requests.len());
+    }
+}
+
+/// The orders file of `tapedeck practice`, as CSV or JSON, run on the bundled replay: what
+/// loads fills only from prints after each order's time and at or before the clock.
+pub fn practice_orders(data: &[u8]) {
+    let Some(r) = bundled() else { return };
+    let dir = scratch().join("orders");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(if data.first() == Some(&b'[') {
+        "orders.json"
+    } else {
+        "orders.csv"
+    });
+    std::fs::write(&path, data).expect("scratch");
+    let Ok(orders) = crate::practice::orders_file::load(&path, r) else {
+        return;
+    };
+    let rules = crate::practice::fills::FillRules {
+        partial_fills: data.len().is_multiple_of(2),
+        ..Default::default()
+    };
+    let clock = r.store.start + (r.store.end - r.store.start) / 2;
+    let out = crate::practice::simulate(&r.store, &orders, &rules, clock, 0);
+    for f in &out.fills {
+        let o = orders
+            .iter()
+            .find(|o| o.id == f.order)
+            .expect("a fill's order");
+        assert!(
+            f.ts > o.ts && f.ts <= clock,
+            "fill at {} of order at {}",
+            f.ts,
+            o.ts
+        );
+    }
+    let _ = (out.realized(), out.unrealized(&r.store));
+}
+
 /// Valid inputs for `target` to start from: the fixtures the tests use, written by the
 /// vendors' own encoders where there is one.
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -475,6 +532,26 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "keymap" => vec![s(
             r#"{"quit": ["q", "x"], "play_pause": ["Space"], "step_forward": ["Ctrl+Right", "l"]}"#,
         )],
+        "recipe" => {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/recipes");
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .collect()
+        }
+        "practice_orders" => vec![
+            s("ts,symbol,side,qty,type,price,stop_price\n\
+               04:06,NQH25,sell,1,market,,\n\
+               09:31,NVDA,buy,100,limit,125.00,\n\
+               10:00,NVDA,sell,100,stop,,118.50\n\
+               10:05,AAPL,buy,10,stop_limit,240.00,239.50\n"),
+            s(
+                r#"[{"ts": "09:31", "symbol": "NVDA", "side": "buy", "qty": 100, "type": "market"},
+ {"ts": "2025-01-27 11:00", "symbol": "NVDA", "side": "sell", "qty": "100", "type": "limit", "price": 121.5}]"#,
+            ),
+        ],
         _ => Vec::new(),
     }
 }

@@ -192,6 +192,8 @@ targets!(
     import_instruments,
     lesson,
     keymap,
+    recipe,
+    practice_orders,
 );
 
 // Regression tests: inputs the harness found that broke a parser.
@@ -303,6 +305,17 @@ fn parquet_page_data_that_makes_the_decoder_panic_fails_the_import_cleanly() {
     refused_parquet(
         include_bytes!("fixtures/fuzz/parquet-page-length-past-its-data.parquet"),
         "damaged Parquet data",
+    );
+}
+
+/// A 658-byte footer whose schema group claims hundreds of millions of children: the
+/// `parquet` crate reserved room for them (6.7 GB) before reading any and the process aborted
+/// out of memory. The footer is now checked first, without allocating.
+#[test]
+fn a_parquet_footer_whose_counts_ask_for_gigabytes_is_refused_before_allocating() {
+    refused_parquet(
+        include_bytes!("fixtures/fuzz/parquet-schema-children-count-huge.parquet"),
+        "damaged Parquet footer",
     );
 }
 

@@ -108,3 +108,65 @@ fn a_bad_keymap_is_reported_before_the_screen_changes() {
     );
     s.assert_terminal_restored();
 }
+
+/// Practice trading in the real binary: buy NVDA at market at 09:31, watch the P&L move as
+/// the replay plays, flatten, and find the journal saved with both orders and both fills.
+#[test]
+fn buy_nvda_at_the_open_watch_the_pnl_flatten_and_find_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.json");
+    let mut s = Session::start(
+        None,
+        &[],
+        &[("TAPEDECK_JOURNAL", journal.to_str().unwrap())],
+    );
+    s.wait_for("startup", STARTUP, started);
+    s.send("s");
+    s.send("NVDA\r");
+    s.send("g");
+    s.send("09:31\r");
+    s.wait_for("the clock at 09:31", STEP, |s| {
+        s.row(0).contains("09:31:00")
+    });
+    s.send("]");
+    s.wait_for("the order sent", STEP, |s| {
+        s.text().contains("order 1: buy 100 NVDA market")
+    });
+    assert!(s.text().contains("Orders and positions"), "{}", s.text());
+    assert!(journal.exists(), "the order is journaled at once");
+    let pnl = |s: &Session| {
+        let h = s.row(0);
+        h.find("P&L ")
+            .map(|i| h[i..].split_whitespace().nth(1).unwrap_or("").to_string())
+    };
+    s.send(" ");
+    s.wait_for("a fill and a P&L that is not zero", STEP, |s| {
+        pnl(s).is_some_and(|p| p != "$0.00")
+    });
+    let first = pnl(&s).unwrap();
+    s.wait_for("the P&L to move", STEP * 3, |s| {
+        pnl(s).is_some_and(|p| p != first)
+    });
+    s.send(" ");
+    s.wait_for("paused", STEP, |s| s.row(0).contains("paused"));
+    s.send("F");
+    s.wait_for("flatten", STEP, |s| {
+        s.text().contains("flatten: 0 orders cancelled, 1 position")
+    });
+    s.send(" ");
+    s.wait_for("the position closed", STEP, |_| {
+        std::fs::read_to_string(&journal)
+            .is_ok_and(|j| j.matches("\"kind\": \"fill\"").count() == 2)
+    });
+    s.send("q");
+    assert_eq!(s.exit_code(STEP), 0);
+    s.assert_terminal_restored();
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&journal).unwrap()).unwrap();
+    let entries = j["branches"][0]["entries"].as_array().unwrap();
+    let kinds: Vec<&str> = entries.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["order", "fill", "order", "fill"], "{j}");
+    assert_eq!(entries[1]["symbol"], "NVDA");
+    assert!(entries[1]["latest_headline"].is_string(), "{j}");
+    assert!(j["resume"]["orders"].as_array().unwrap().len() == 2);
+}

@@ -367,6 +367,7 @@ fn with_working_orders(store: &Store, working: usize, queries: usize) {
                 side,
                 qty: 1 + rng.below(100),
                 kind,
+                cancel_at: None,
             }
         })
         .collect();

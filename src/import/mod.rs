@@ -20,6 +20,7 @@ pub mod input;
 pub mod instruments;
 pub mod output;
 pub mod parquet;
+mod parquet_footer;
 pub mod polygon_aggs;
 pub mod polygon_trades;
 pub mod report;

@@ -369,7 +369,9 @@ pub fn read(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String>
 }
 
 fn read_file(part: &Part, o: &Options, sink: &mut Sink) -> Result<String, String> {
-    let file = File::open(&part.path).map_err(|e| format!("cannot open: {e}"))?;
+    let mut file = File::open(&part.path).map_err(|e| format!("cannot open: {e}"))?;
+    // Counts in a damaged footer would have the crate allocate gigabytes before reading.
+    super::parquet_footer::check(&mut file)?;
     let reader =
         SerializedFileReader::new(file).map_err(|e| format!("not a readable Parquet file: {e}"))?;
     check_chunks(reader.metadata())?;

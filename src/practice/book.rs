@@ -124,6 +124,7 @@ mod tests {
                 side: if k % 3 == 0 { Side::Sell } else { Side::Buy },
                 qty: u64::from(k % 7 + 1),
                 kind,
+                cancel_at: None,
             });
         }
         let rules = FillRules {

@@ -10,6 +10,8 @@
 //!   at that print's price, as a market order would (so a gap through the stop fills at the
 //!   gap's price), with slippage.
 //! - **Stop-limit**: triggers as a stop, then works as a limit from the triggering print on.
+//! - **Cancel** (and replace, a cancel with a new order): prints after the cancel's time do not
+//!   fill it.
 //! - With `partial_fills`, each print fills at most its own size; otherwise one print fills
 //!   the whole order.
 
@@ -48,6 +50,10 @@ pub struct Order {
     pub side: Side,
     pub qty: u64,
     pub kind: Kind,
+    /// Cancelled at this time: prints after it do not fill the order (prints at that
+    /// nanosecond were on the tape before the cancel arrived). A replace is a cancel and a new
+    /// order at the same time.
+    pub cancel_at: Option<UnixNanos>,
 }
 
 /// How generous the fills are.
@@ -160,7 +166,8 @@ pub fn fill(
     // The first print strictly after the order: prints at the order's nanosecond were already
     // on the tape when it was sent.
     let first = tape.ts.partition_point(|&t| t <= order.ts);
-    let last = tape.ts.partition_point(|&t| t <= clock);
+    let until = order.cancel_at.map_or(clock, |c| c.min(clock));
+    let last = tape.ts.partition_point(|&t| t <= until);
     let mut left = order.qty;
     let slip = rules.slippage_ticks * tape.tick * order.side.sign();
     let mut triggered = false;
@@ -306,6 +313,7 @@ mod tests {
             side,
             qty,
             kind,
+            cancel_at: None,
         };
         let mut out = Vec::new();
         let left = fill(&order, &tape, clock, &rules, &mut out);
@@ -325,6 +333,37 @@ mod tests {
         Vec<(i64, u64, i64)>,
         u64,
     );
+
+    /// A limit cancelled at t=75 does not fill on the print through it at t=80; cancelled at
+    /// t=80 it still does (that print was on the tape before the cancel arrived).
+    #[test]
+    fn a_cancelled_order_takes_no_print_after_its_cancel() {
+        let h = hand();
+        let tape = Tape {
+            ts: &h.ts,
+            price: &h.price,
+            size: &h.size,
+            tick: TICK,
+            blocks: None,
+        };
+        let fills_with = |cancel_at| {
+            let order = Order {
+                id: 1,
+                ts: 55,
+                instrument: 0,
+                side: Side::Buy,
+                qty: 10,
+                kind: Kind::Limit { price: px(99.60) },
+                cancel_at,
+            };
+            let mut out = Vec::new();
+            let left = fill(&order, &tape, 1_000, &FillRules::default(), &mut out);
+            (out.iter().map(|f| f.ts).collect::<Vec<_>>(), left)
+        };
+        assert_eq!(fills_with(None), (vec![80], 0));
+        assert_eq!(fills_with(Some(75)), (vec![], 10));
+        assert_eq!(fills_with(Some(80)), (vec![80], 0));
+    }
 
     #[test]
     fn every_order_type_on_the_hand_built_tape() {
@@ -571,7 +610,7 @@ mod tests {
                 _ => Kind::StopLimit { stop: l, limit: l - 2 * TICK },
             };
             let side = if buy { Side::Buy } else { Side::Sell };
-            let order = Order { id: 7, ts: at, instrument: 0, side, qty, kind };
+            let order = Order { id: 7, ts: at, instrument: 0, side, qty, kind, cancel_at: None };
             let rules = FillRules { slippage_ticks: 0, fill_on_touch: touch, partial_fills: partial };
             let mut out = Vec::new();
             let left = fill(&order, &tape, clock, &rules, &mut out);

@@ -1,6 +1,6 @@
 //! The orders file of `tapedeck practice`: CSV with a header, or a JSON array of objects, with
 //! `ts`, `symbol`, `side` (buy|sell), `qty`, `type` (market|limit|stop|stop_limit), `price`
-//! (limits) and `stop_price` (stops). Times as the replay's `TIME` arguments (`HH:MM[:SS]` on its
+//! (limits), `stop_price` (stops) and, optionally, `cancel_at` (a time). Times as the replay's `TIME` arguments (`HH:MM[:SS]` on its
 //! date, `YYYY-MM-DD HH:MM[:SS]` in its zone, or RFC 3339). Errors: `file:line: field: what`.
 
 use std::path::Path;
@@ -25,6 +25,9 @@ struct Row {
     price: Option<serde_json::Value>,
     #[serde(default)]
     stop_price: Option<serde_json::Value>,
+    /// When the order is cancelled (empty: it works to the end).
+    #[serde(default)]
+    cancel_at: Option<String>,
 }
 
 fn text_of(v: &serde_json::Value) -> String {
@@ -48,6 +51,25 @@ pub fn load(path: &Path, replay: &Replay) -> Result<Vec<Order>, String> {
         .map(|(i, (line, row))| {
             order(i as u32 + 1, &row, replay)
                 .map_err(|(field, what)| format!("{name}:{line}: {field}: {what}"))
+        })
+        .collect()
+}
+
+/// Orders from JSON objects already read (a journal's `resume.orders`); errors are
+/// `{name}[k]: field: what`.
+pub fn from_values(
+    values: Vec<serde_json::Value>,
+    name: &str,
+    replay: &Replay,
+) -> Result<Vec<Order>, String> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let row: Row = serde_path_to_error::deserialize(v)
+                .map_err(|e| format!("{name}[{k}]: {}: {}", e.path(), e.inner()))?;
+            order(k as u32 + 1, &row, replay)
+                .map_err(|(field, what)| format!("{name}[{k}]: {field}: {what}"))
         })
         .collect()
 }
@@ -88,7 +110,7 @@ fn csv_rows(text: &str, name: &str) -> Result<Vec<(u64, Row)>, String> {
     for need in ["ts", "symbol", "side", "qty", "type"] {
         if col(need).is_none() {
             return Err(format!(
-                "{name}:1: {need}: missing column (need ts,symbol,side,qty,type[,price,stop_price])"
+                "{name}:1: {need}: missing column (need ts,symbol,side,qty,type[,price,stop_price,cancel_at])"
             ));
         }
     }
@@ -116,6 +138,7 @@ fn csv_rows(text: &str, name: &str) -> Result<Vec<(u64, Row)>, String> {
                 kind: get("type"),
                 price: opt("price"),
                 stop_price: opt("stop_price"),
+                cancel_at: Some(get("cancel_at")),
             },
         ));
     }
@@ -179,6 +202,16 @@ fn order(id: u32, row: &Row, replay: &Replay) -> Result<Order, (&'static str, St
             ));
         }
     };
+    let cancel_at = match row.cancel_at.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => {
+            let c = parse_user_time(t, replay.date, replay.tz).map_err(|e| ("cancel_at", e))?;
+            if c < ts {
+                return Err(("cancel_at", "is before the order's ts".into()));
+            }
+            Some(c)
+        }
+    };
     Ok(Order {
         id,
         ts,
@@ -186,5 +219,6 @@ fn order(id: u32, row: &Row, replay: &Replay) -> Result<Order, (&'static str, St
         side,
         qty,
         kind,
+        cancel_at,
     })
 }

@@ -14,6 +14,20 @@ pub enum Input {
     Cancel,
 }
 
+/// The practice-trading keys (their state lives in `trading.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradeKey {
+    /// Buy the selected instrument at market, in its usual quantity.
+    Buy,
+    Sell,
+    /// Open the order ticket (limit, stop, quantity, symbol).
+    Ticket,
+    Flatten,
+    CancelAll,
+    /// Show or hide the orders-and-positions pane.
+    Orders,
+}
+
 /// Everything that can change the app. Unit variants are bindable to keys (see keymap.rs);
 /// the rest come from the event loop.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,6 +76,7 @@ pub enum Action {
     Note,
     Notes,
     Export,
+    Trade(TradeKey),
     /// Remove the note selected in the notes list (Delete or Backspace there).
     DeleteNote,
     /// Wall time passed (the frame tick while playing).

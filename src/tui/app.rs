@@ -6,6 +6,7 @@
 
 mod lesson_steps;
 mod prompt;
+mod trade;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use crate::lesson::Lesson;
 use crate::replay::Replay;
 use crate::time::{NANOS_PER_MIN, NANOS_PER_SEC, UnixNanos, clock_seconds};
 
-pub use super::action::{Action, Input};
+pub use super::action::{Action, Input, TradeKey};
 pub use super::filter::HeadlineFilter;
 use super::hit::{self, Item};
 use super::keymap::{Key, Keymap};
@@ -33,6 +34,7 @@ pub use super::model::{
 pub use super::playback::{Playback, RunTo};
 use super::study_table::StudyTable;
 use super::theme::Theme;
+use super::trading::{Saved, Trading};
 use super::view::keys_text;
 
 /// How far before a headline `n`/`p` land.
@@ -52,6 +54,8 @@ const SPEED_AT_START: f64 = 60.0;
 pub enum Effect {
     SaveNotes,
     Export,
+    /// Write the practice journal (atomically).
+    SaveJournal,
 }
 
 /// Settings the app starts with, read before the screen changes (so their errors print
@@ -64,6 +68,8 @@ pub struct Startup {
     pub pause_filter: Option<HeadlineFilter>,
     /// Notes read from this file.
     pub notes: Option<(PathBuf, Vec<Note>)>,
+    /// The practice journal's file, and what it held if it exists.
+    pub journal: Option<(PathBuf, Option<Saved>)>,
 }
 
 /// Everything `update` takes.
@@ -73,6 +79,8 @@ pub enum Msg {
     Start(Box<Startup>),
     /// The notes were written (to this file), or why not.
     NotesSaved(Result<PathBuf, String>),
+    /// The journal was written (to this file), or why not.
+    JournalSaved(Result<PathBuf, String>),
     /// The export wrote these files into `dir`, or why not.
     Exported {
         dir: PathBuf,
@@ -162,6 +170,9 @@ pub struct App<'r> {
     notes_path: Option<PathBuf>,
     notes_open: bool,
     notes_selected: usize,
+    /// Practice trading: its own state and update function (`tui/trading.rs`).
+    trading: Trading,
+    orders_shown: bool,
     /// This update's outcome, handed back by `update`.
     effects: Vec<Effect>,
     redraw: bool,
@@ -238,6 +249,8 @@ impl<'r> App<'r> {
             notes_path: None,
             notes_open: false,
             notes_selected: 0,
+            trading: Trading::new(store, replay.tz),
+            orders_shown: false,
             effects: Vec::new(),
             redraw: true,
         };
@@ -418,6 +431,15 @@ impl<'r> App<'r> {
     pub fn focus_order(&self) -> &'static [Pane] {
         if self.study {
             &[Pane::Heatmap, Pane::News, Pane::Study]
+        } else if self.orders_shown() {
+            &[
+                Pane::Heatmap,
+                Pane::News,
+                Pane::Board,
+                Pane::Orders,
+                Pane::Chart,
+                Pane::Tape,
+            ]
         } else {
             &Pane::ALL
         }
@@ -425,7 +447,13 @@ impl<'r> App<'r> {
 
     /// The layout of the normal (not presenter) screen at the app's size.
     fn screen(&self) -> super::layout::Screen {
-        super::layout::screen_for(self.area, self.focus, self.zoom, self.study)
+        super::layout::screen_for(
+            self.area,
+            self.focus,
+            self.zoom,
+            self.study,
+            self.orders_shown(),
+        )
     }
 
     /// Applies one message at wall time `wall` (time since the app started); returns what
@@ -446,6 +474,7 @@ impl<'r> App<'r> {
                 self.redraw = true;
             }
             Msg::NotesSaved(Err(e)) => self.complain(e),
+            Msg::JournalSaved(result) => self.journal_saved(result),
             Msg::Exported { dir, result } => match result {
                 Ok(files) => {
                     let names: Vec<String> = files
@@ -478,6 +507,9 @@ impl<'r> App<'r> {
             self.notes_path = Some(path);
         }
         self.set_presenter(s.presenter);
+        if let Some((path, saved)) = s.journal {
+            self.open_journal(path, saved);
+        }
         if let Some(lesson) = s.lesson {
             self.lesson = Some(LessonRun::new(lesson));
             self.message = None;
@@ -563,6 +595,7 @@ impl<'r> App<'r> {
                 }
             }
             Action::Export => self.effects.push(Effect::Export),
+            Action::Trade(key) => self.trade_key(key, wall),
             Action::StepForward => match store.next_print_after(self.now()) {
                 Some(t) => self.user_seek(wall, t, true),
                 None => self.say("no later print"),
@@ -842,6 +875,7 @@ impl<'r> App<'r> {
     /// Recomputes everything shown at `t`.
     fn refresh(&mut self, t: UnixNanos) {
         self.replay.store.snapshot_into(t, 0, &mut self.snap);
+        self.trading_clock();
         if self
             .news_selected
             .is_some_and(|i| i >= self.snap.headlines_seen)
@@ -957,6 +991,7 @@ impl<'r> App<'r> {
                     self.tape_frozen = Some(self.now());
                 }
             }
+            Pane::Orders => {}
         }
     }
 
@@ -980,6 +1015,7 @@ impl<'r> App<'r> {
             Pane::Study => {
                 self.study_scroll = (self.study_scroll as i32 + delta).clamp(0, 200) as usize;
             }
+            Pane::Orders => {}
             Pane::Board => {
                 let order = super::view::board_order(
                     &self.replay.store.instruments,

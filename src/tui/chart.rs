@@ -318,6 +318,17 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
             put(buf, inner, c, axis_y, "▼", s);
         }
     }
+    // Practice fills of the charted instrument, where they traded: ▲ bought, ▼ sold.
+    for f in v.fills.iter().filter(|f| f.instrument == main) {
+        if let Some(c) = col(f.ts) {
+            let (mark, s) = match f.side {
+                crate::practice::fills::Side::Buy => ("▲", t.up),
+                crate::practice::fills::Side::Sell => ("▼", t.down),
+            };
+            let y = row(value(0, Price(f.price)));
+            put(buf, inner, c, y, mark, s.patch(t.important));
+        }
+    }
     time_labels(v, x0, x1, plot, label_y, &col, buf);
 }
 

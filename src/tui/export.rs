@@ -552,6 +552,11 @@ pub fn write_all(app: &App, dir: &Path, w: u16, h: u16) -> Result<Vec<PathBuf>, 
             ));
         }
     }
+    // The practice journal's branch in use, when there is one.
+    if let Some((csv, md)) = app.trading().exports(app.replay()) {
+        files.push((dir.join(format!("{stem}-journal.csv")), csv));
+        files.push((dir.join(format!("{stem}-journal.md")), md));
+    }
     let sym = &v.instruments[v.selected].symbol;
     files.push((dir.join(format!("{stem}-chart-{sym}.svg")), chart_svg(&v)));
     let mut written = Vec::new();

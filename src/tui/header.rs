@@ -61,8 +61,13 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
         ),
     ];
     let badge_w = badge_text.width();
+    let pnl_text = v.trading.as_ref().map(|tv| {
+        let total = tv.realized + tv.unrealized;
+        (format!("P&L {}", crate::format::pnl(total)), total)
+    });
     let pieces = |var: &(String, String, &str)| -> Vec<String> {
         [
+            pnl_text.as_ref().map(|p| p.0.clone()).unwrap_or_default(),
             phase.to_string(),
             var.1.clone(),
             var.2.to_string(),
@@ -93,6 +98,9 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
     ));
     if !auto.is_empty() {
         right.push((auto.to_string(), t.important));
+    }
+    if let Some((text, total)) = pnl_text {
+        right.push((text, t.signed(Some(total.signum() as f64))));
     }
     right.push((clock.clone(), t.title));
     let right_w: u16 = right.iter().map(|(s, _)| s.width() as u16 + 2).sum();

@@ -43,7 +43,7 @@ pub fn target_at(v: &View, x: u16, y: u16) -> Option<Target> {
         Pane::Board => board::instrument_at(v, rect, pos).map(Item::Instrument),
         Pane::Heatmap => heatmap::instrument_at(v, rect, pos).map(Item::Instrument),
         Pane::News => news::headline_at(v, rect, pos).map(Item::Headline),
-        Pane::Chart | Pane::Tape | Pane::Study => None,
+        Pane::Chart | Pane::Tape | Pane::Study | Pane::Orders => None,
     };
     Some(Target { pane, item })
 }

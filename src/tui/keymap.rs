@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use super::action::Action;
+use super::action::{Action, TradeKey};
 pub use super::key::Key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,16 +18,18 @@ pub enum Section {
     Panes,
     Chart,
     Teach,
+    Trade,
     App,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Playback,
         Section::Navigate,
         Section::Panes,
         Section::Chart,
         Section::Teach,
+        Section::Trade,
         Section::App,
     ];
 
@@ -38,6 +40,7 @@ impl Section {
             Section::Panes => "Panes",
             Section::Chart => "Chart and heatmap",
             Section::Teach => "Teach and review",
+            Section::Trade => "Practice trading",
             Section::App => "App",
         }
     }
@@ -70,7 +73,7 @@ const fn cmd(
 
 use Section::{
     App as S_APP, Chart as S_CHART, Navigate as S_NAV, Panes as S_PANES, Playback as S_PLAY,
-    Teach as S_TEACH,
+    Teach as S_TEACH, Trade as S_TRADE,
 };
 
 /// Every bindable action, in help order.
@@ -356,6 +359,48 @@ pub const COMMANDS: &[Command] = &[
         "export screen, study and chart to export/",
     ),
     cmd(
+        Action::Trade(TradeKey::Buy),
+        "buy",
+        S_TRADE,
+        &["]"],
+        "buy the selected symbol at market (100 shares / 1 contract)",
+    ),
+    cmd(
+        Action::Trade(TradeKey::Sell),
+        "sell",
+        S_TRADE,
+        &["["],
+        "sell (or short) the selected symbol at market",
+    ),
+    cmd(
+        Action::Trade(TradeKey::Ticket),
+        "order-ticket",
+        S_TRADE,
+        &["T"],
+        "order ticket: buy 100 limit 120.50, sell 2 NQH25 stop 21000",
+    ),
+    cmd(
+        Action::Trade(TradeKey::Flatten),
+        "flatten",
+        S_TRADE,
+        &["F"],
+        "cancel every working order and close every position",
+    ),
+    cmd(
+        Action::Trade(TradeKey::CancelAll),
+        "cancel-all",
+        S_TRADE,
+        &["C"],
+        "cancel every working order",
+    ),
+    cmd(
+        Action::Trade(TradeKey::Orders),
+        "orders",
+        S_TRADE,
+        &["D"],
+        "show / hide the orders-and-positions pane",
+    ),
+    cmd(
         Action::Zone,
         "time-zone",
         S_APP,
@@ -392,6 +437,7 @@ const STATUS: &[(&str, &[Action])] = &[
     ("chart", &[Action::ChartSymbol]),
     ("filter", &[Action::Filter]),
     ("zoom", &[Action::Zoom]),
+    ("order", &[Action::Trade(TradeKey::Ticket)]),
 ];
 
 /// A keymap file that could not be used, with the file named.

@@ -33,11 +33,12 @@ fn part(total: u16, num: u32, den: u32) -> u16 {
 }
 
 pub fn screen(area: Rect, focus: Pane, zoom: bool) -> Screen {
-    screen_for(area, focus, zoom, false)
+    screen_for(area, focus, zoom, false, false)
 }
 
-/// The screen with the reaction study in place of the bottom row when `study` is on.
-pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
+/// The screen with the reaction study in place of the bottom row when `study` is on, and the
+/// orders-and-positions pane under the quote board when `orders` is.
+pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool, orders: bool) -> Screen {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return Screen {
             header: Rect::ZERO,
@@ -125,6 +126,9 @@ pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
                 },
             ));
         }
+        if orders {
+            under_board(&mut panes);
+        }
         panes
     };
     Screen {
@@ -134,6 +138,27 @@ pub fn screen_for(area: Rect, focus: Pane, zoom: bool, study: bool) -> Screen {
         panes,
         too_small: false,
     }
+}
+
+/// Gives the lower part of the quote board's place to the orders-and-positions pane.
+fn under_board(panes: &mut Vec<(Pane, Rect)>) {
+    let Some(k) = panes.iter().position(|(p, _)| *p == Pane::Board) else {
+        return;
+    };
+    let b = panes[k].1;
+    let h = (b.height * 9 / 20).max(4).min(b.height.saturating_sub(3));
+    if h < 3 {
+        return;
+    }
+    panes[k].1.height = b.height - h;
+    panes.push((
+        Pane::Orders,
+        Rect {
+            y: b.y + b.height - h,
+            height: h,
+            ..b
+        },
+    ));
 }
 
 /// `r` cut into a left part `width` wide and the rest.
@@ -164,19 +189,22 @@ mod tests {
             (333, 99),
         ] {
             let area = Rect::new(0, 0, w, h);
-            for study in [false, true] {
-                let s = screen_for(area, Pane::Heatmap, false, study);
+            for (study, orders) in [(false, false), (true, false), (false, true)] {
+                let s = screen_for(area, Pane::Heatmap, false, study, orders);
+                assert_eq!(s.rect(Pane::Orders).is_some(), orders, "{w}x{h}");
                 let cells: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
                 let strip = u32::from(s.counters.height);
                 assert_eq!(strip, u32::from(h >= FULL_HEIGHT));
                 assert_eq!(cells, u32::from(w) * (u32::from(h) - 2 - strip), "{w}x{h}");
                 assert_eq!(s.rect(Pane::Study).is_some(), study);
             }
-            let s = screen(area, Pane::Heatmap, false);
-            for (i, (_, a)) in s.panes.iter().enumerate() {
-                assert!(area.contains(a.as_position()));
-                for (_, b) in &s.panes[i + 1..] {
-                    assert!(!a.intersects(*b), "{w}x{h}: {a:?} {b:?}");
+            for orders in [false, true] {
+                let s = screen_for(area, Pane::Heatmap, false, false, orders);
+                for (i, (_, a)) in s.panes.iter().enumerate() {
+                    assert!(area.contains(a.as_position()));
+                    for (_, b) in &s.panes[i + 1..] {
+                        assert!(!a.intersects(*b), "{w}x{h}: {a:?} {b:?}");
+                    }
                 }
             }
         }

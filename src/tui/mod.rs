@@ -23,6 +23,7 @@ pub mod lesson;
 pub mod model;
 pub mod news;
 pub mod notes;
+pub mod orders;
 pub mod paint;
 pub mod playback;
 pub mod presenter;
@@ -32,6 +33,7 @@ pub mod study;
 pub mod study_table;
 pub mod tape;
 pub mod theme;
+pub mod trading;
 pub mod ui;
 pub mod view;
 
@@ -109,6 +111,8 @@ pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
         None => None,
     };
     let notes = notes::load(&replay).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let journal = load_journal(&replay, notes.as_ref().map(|n| n.0.as_path()))
+        .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let pause_filter = match &opts.auto_pause {
         Some(text) => Some(
             app::HeadlineFilter::parse(text, &replay.store.headlines)
@@ -125,6 +129,7 @@ pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
         presenter: opts.presenter,
         pause_filter,
         notes,
+        journal,
     };
     let mut terminal = ratatui::try_init()?;
     let restore = Restore::install();
@@ -132,4 +137,29 @@ pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
     let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app, startup));
     drop(restore);
     result
+}
+
+/// The practice journal's file (beside the notes; see `trading::journal_path`) and what it
+/// holds, read before the screen changes so a damaged one is reported plainly.
+pub fn load_journal(
+    replay: &Replay,
+    notes_file: Option<&std::path::Path>,
+) -> Result<Option<(PathBuf, Option<trading::Saved>)>, String> {
+    let Some(notes) = notes_file
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| {
+            std::env::var_os("TAPEDECK_NOTES")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| notes::data_path(replay))
+    else {
+        return Ok(None);
+    };
+    let path = trading::journal_path(&notes);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => trading::parse_saved(&text, &path, replay).map(|s| Some((path, Some(s)))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some((path, None))),
+        Err(e) => Err(format!("{}: cannot read the journal: {e}", path.display())),
+    }
 }

@@ -10,6 +10,9 @@ pub enum Pane {
     Tape,
     /// The reaction study of the headline in focus (shown with `S`, not in [`Pane::ALL`]).
     Study,
+    /// Practice trading: positions, P&L and working orders (shown once trading starts, or
+    /// with `D`; not in [`Pane::ALL`]).
+    Orders,
 }
 
 impl Pane {
@@ -30,6 +33,7 @@ impl Pane {
             Pane::Chart => "Chart",
             Pane::Tape => "Tape",
             Pane::Study => "Reaction study",
+            Pane::Orders => "Orders and positions",
         }
     }
 }
@@ -83,6 +87,10 @@ pub enum PromptKind {
     Compare,
     PauseFilter,
     Note,
+    /// The order ticket: `buy 100 limit 120.50`.
+    Order,
+    /// Continue the last practice journal? (y/n)
+    ContinueJournal,
 }
 
 impl PromptKind {
@@ -94,6 +102,8 @@ impl PromptKind {
             PromptKind::Compare => "compare with",
             PromptKind::PauseFilter => "pause at",
             PromptKind::Note => "note",
+            PromptKind::Order => "order",
+            PromptKind::ContinueJournal => "continue the last journal? (y/n)",
         }
     }
 
@@ -107,6 +117,8 @@ impl PromptKind {
                 "min importance 1-3 and/or tags (2 chips futures); empty: every headline"
             }
             PromptKind::Note => "what to remember about this moment",
+            PromptKind::Order => super::trading::ticket::HINT,
+            PromptKind::ContinueJournal => "y continues it (orders, notes, clock); n starts anew",
         }
     }
 }

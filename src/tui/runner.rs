@@ -102,6 +102,14 @@ pub fn apply(app: &mut App, msg: impl Into<Msg>, wall: Duration) -> bool {
                 Effect::SaveNotes => {
                     Msg::NotesSaved(notes::save(app.replay(), app.notes(), app.notes_path()))
                 }
+                Effect::SaveJournal => Msg::JournalSaved(match app.trading().path() {
+                    Some(path) => {
+                        crate::practice::journal::save(path, &app.trading().to_json(app.replay()))
+                            .map(|()| path.to_path_buf())
+                            .map_err(|e| format!("{}: {e}", path.display()))
+                    }
+                    None => Err("no journal file".into()),
+                }),
                 Effect::Export => {
                     let area = app.area();
                     let (w, h) = (area.width.max(1), area.height.max(1));

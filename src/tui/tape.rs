@@ -89,16 +89,21 @@ pub fn render(v: &View, area: Rect, buf: &mut Buffer) {
             &price,
             base.patch(t.signed(dir)),
         );
-        // A bar-only instrument's row is a completed bar, never a print: mark it so.
-        let marker = if p.bar { "B" } else { super::paint::arrow(dir) };
-        put(
-            buf,
-            inner,
-            arrow_x + 1,
-            y,
-            marker,
-            base.patch(t.signed(dir)),
-        );
+        // A bar-only instrument's row is a completed bar, never a print: mark it so. A print
+        // that filled a practice order is marked with the side: it reads as "mine".
+        let mine = v
+            .fills
+            .iter()
+            .find(|f| f.ts == p.ts && f.instrument == p.instrument as usize);
+        let (marker, style) = match mine {
+            Some(f) if f.side == crate::practice::fills::Side::Buy => {
+                ("◆", t.up.patch(t.important))
+            }
+            Some(_) => ("◆", t.down.patch(t.important)),
+            None if p.bar => ("B", base.patch(t.signed(dir))),
+            None => (super::paint::arrow(dir), base.patch(t.signed(dir))),
+        };
+        put(buf, inner, arrow_x + 1, y, marker, style);
         put_right(
             buf,
             inner,

@@ -13,8 +13,8 @@ use super::model::Pane;
 use super::paint::{put, wrap};
 use super::view::View;
 use super::{
-    board, chart, counters, header, heatmap, help, lesson, news, notes, presenter, status, study,
-    tape,
+    board, chart, counters, header, heatmap, help, lesson, news, notes, orders, presenter, status,
+    study, tape,
 };
 
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -58,6 +58,7 @@ pub fn render_pane(v: &View, pane: Pane, area: Rect, buf: &mut Buffer) {
         Pane::Chart => chart::render(v, area, buf),
         Pane::Tape => tape::render(v, area, buf),
         Pane::Study => study::render(v, area, buf),
+        Pane::Orders => orders::render(v, area, buf),
     }
 }
 

@@ -18,6 +18,8 @@ use super::model::{
 };
 use super::study_table::StudyTable;
 use super::theme::Theme;
+use super::trading::Working;
+use crate::practice::fills::Fill;
 
 /// The chart's data: the instruments drawn, the time window and their bars up to the clock.
 #[derive(Debug, Clone, Default)]
@@ -117,6 +119,33 @@ pub struct View<'a> {
     pub notes: &'a [Note],
     pub notes_open: bool,
     pub notes_selected: usize,
+    /// Practice fills at or before the clock (chart and tape mark them).
+    pub fills: &'a [Fill],
+    /// The practice account, once trading has started or its pane is shown.
+    pub trading: Option<TradingView>,
+}
+
+/// The practice account at the clock, for the orders pane and the header.
+#[derive(Debug, Clone, Default)]
+pub struct TradingView {
+    pub positions: Vec<PositionRow>,
+    pub working: Vec<Working>,
+    /// Net of fees, 1e-9 dollars.
+    pub realized: i128,
+    pub unrealized: i128,
+    pub fills: usize,
+    pub journal: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PositionRow {
+    pub instrument: usize,
+    pub qty: i64,
+    pub avg: Price,
+    pub last: Option<Price>,
+    pub unrealized: i128,
+    /// Net of fees.
+    pub realized: i128,
 }
 
 impl View<'_> {

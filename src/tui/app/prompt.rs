@@ -54,7 +54,16 @@ impl App<'_> {
             Input::Backspace => {
                 prompt.text.pop();
             }
-            Input::Cancel => self.prompt = None,
+            Input::Cancel => {
+                // Esc on the offer to continue the last journal declines it.
+                if self
+                    .prompt
+                    .take()
+                    .is_some_and(|p| p.kind == PromptKind::ContinueJournal)
+                {
+                    self.trade(super::super::trading::Msg::Continue(false), wall);
+                }
+            }
             Input::Submit => {
                 let Prompt { kind, text } = self.prompt.take().unwrap_or(Prompt {
                     kind: PromptKind::GoTo,
@@ -110,11 +119,14 @@ impl App<'_> {
                     self.keys_text(Action::RunToNext)
                 ));
             }
+            PromptKind::Order => self.submit_ticket(text, wall),
+            PromptKind::ContinueJournal => self.answer_journal(text, wall)?,
             PromptKind::Note => {
                 let text = crate::text::sanitize(text);
                 if text.is_empty() {
                     return Ok(());
                 }
+                self.trade(super::super::trading::Msg::Note(text.clone()), wall);
                 let ts = self.now();
                 let at = self.notes.partition_point(|n| n.ts <= ts);
                 self.notes.insert(at, Note { ts, text });

@@ -56,7 +56,13 @@ impl App<'_> {
             auto_pause: self.playback.auto_pause(),
             phase: store.phase_at(now),
             area,
-            screen: layout::screen_for(area, self.focus, self.zoom, self.study),
+            screen: layout::screen_for(
+                area,
+                self.focus,
+                self.zoom,
+                self.study,
+                self.orders_shown(),
+            ),
             focus: self.focus,
             zoom: self.zoom,
             help: self.help,
@@ -101,6 +107,8 @@ impl App<'_> {
             notes: &self.notes,
             notes_open: self.notes_open,
             notes_selected: self.notes_selected,
+            fills: self.trading.fills(),
+            trading: self.trading_view(),
         };
         v.chart = chart::data(&v, store);
         v
