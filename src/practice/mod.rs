@@ -80,8 +80,10 @@ pub fn simulate(
     };
     for o in orders {
         let tape = tape(store, o.instrument, None);
-        out.working
-            .push(fills::fill(o, &tape, clock, rules, &mut out.fills));
+        let left = fills::fill(o, &tape, clock, rules, &mut out.fills);
+        // A cancelled order works no more once the clock has passed its cancel.
+        let cancelled = o.cancel_at.is_some_and(|c| c <= clock);
+        out.working.push(if cancelled { 0 } else { left });
     }
     out.fills.sort_by_key(|f| (f.ts, f.order));
     for f in &out.fills {
@@ -93,4 +95,32 @@ pub fn simulate(
         *last = (k > 0).then(|| s.price[k - 1]);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fills::{Kind, Side};
+    use super::*;
+
+    #[test]
+    fn a_cancelled_order_stops_working_at_its_cancel() {
+        let r = crate::replay::load(&crate::replay::resolve(None).unwrap()).unwrap();
+        let at = |t: &str| crate::time::parse_user_time(t, r.date, r.tz).unwrap();
+        let order = Order {
+            id: 1,
+            ts: at("10:30"),
+            instrument: r.store.symbol_index("NVDA").unwrap(),
+            side: Side::Sell,
+            qty: 100,
+            kind: Kind::Limit {
+                price: 500_000_000_000,
+            },
+            cancel_at: Some(at("12:00")),
+        };
+        let rules = FillRules::default();
+        let before = simulate(&r.store, &[order], &rules, at("11:59"), 0);
+        let after = simulate(&r.store, &[order], &rules, at("12:00"), 0);
+        assert_eq!((before.working[0], after.working[0]), (100, 0));
+        assert!(after.fills.is_empty());
+    }
 }

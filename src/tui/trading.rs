@@ -272,8 +272,9 @@ impl Trading {
                     instrument: None,
                     what: What::Note { text },
                 });
+                // Notes alone are the notes file's: the journal is written once there are trades.
                 Done {
-                    save: true,
+                    save: self.active(),
                     ..Done::default()
                 }
             }
