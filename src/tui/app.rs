@@ -22,7 +22,7 @@ use crate::lesson::Lesson;
 use crate::replay::Replay;
 use crate::time::{NANOS_PER_MIN, NANOS_PER_SEC, UnixNanos, clock_seconds};
 
-pub use super::action::{Action, Input, TradeKey};
+pub use super::action::{Action, Input};
 pub use super::filter::HeadlineFilter;
 use super::hit::{self, Item};
 use super::keymap::{Key, Keymap};
@@ -54,7 +54,6 @@ const SPEED_AT_START: f64 = 60.0;
 pub enum Effect {
     SaveNotes,
     Export,
-    /// Write the practice journal (atomically).
     SaveJournal,
 }
 
@@ -172,7 +171,6 @@ pub struct App<'r> {
     notes_selected: usize,
     /// Practice trading: its own state and update function (`tui/trading.rs`).
     trading: Trading,
-    orders_shown: bool,
     /// This update's outcome, handed back by `update`.
     effects: Vec<Effect>,
     redraw: bool,
@@ -250,7 +248,6 @@ impl<'r> App<'r> {
             notes_open: false,
             notes_selected: 0,
             trading: Trading::new(store, replay.tz),
-            orders_shown: false,
             effects: Vec::new(),
             redraw: true,
         };
@@ -427,35 +424,6 @@ impl<'r> App<'r> {
         keys_text(&self.keymap, action)
     }
 
-    /// The panes Tab cycles through in the current layout.
-    pub fn focus_order(&self) -> &'static [Pane] {
-        if self.study {
-            &[Pane::Heatmap, Pane::News, Pane::Study]
-        } else if self.orders_shown() {
-            &[
-                Pane::Heatmap,
-                Pane::News,
-                Pane::Board,
-                Pane::Orders,
-                Pane::Chart,
-                Pane::Tape,
-            ]
-        } else {
-            &Pane::ALL
-        }
-    }
-
-    /// The layout of the normal (not presenter) screen at the app's size.
-    fn screen(&self) -> super::layout::Screen {
-        super::layout::screen_for(
-            self.area,
-            self.focus,
-            self.zoom,
-            self.study,
-            self.orders_shown(),
-        )
-    }
-
     /// Applies one message at wall time `wall` (time since the app started); returns what
     /// the event loop must do.
     pub fn update(&mut self, msg: impl Into<Msg>, wall: Duration) -> Outcome {
@@ -507,9 +475,7 @@ impl<'r> App<'r> {
             self.notes_path = Some(path);
         }
         self.set_presenter(s.presenter);
-        if let Some((path, saved)) = s.journal {
-            self.open_journal(path, saved);
-        }
+        self.open_journal(s.journal);
         if let Some(lesson) = s.lesson {
             self.lesson = Some(LessonRun::new(lesson));
             self.message = None;
@@ -975,7 +941,7 @@ impl<'r> App<'r> {
                     self.news_selected = Some(i);
                 }
             }
-            Pane::Board | Pane::Heatmap | Pane::Chart => {
+            Pane::Board | Pane::Heatmap | Pane::Chart | Pane::Orders => {
                 self.tape_filter = if self.tape_filter == [self.selected] {
                     Vec::new()
                 } else {
@@ -991,7 +957,6 @@ impl<'r> App<'r> {
                     self.tape_frozen = Some(self.now());
                 }
             }
-            Pane::Orders => {}
         }
     }
 
@@ -1015,7 +980,6 @@ impl<'r> App<'r> {
             Pane::Study => {
                 self.study_scroll = (self.study_scroll as i32 + delta).clamp(0, 200) as usize;
             }
-            Pane::Orders => {}
             Pane::Board => {
                 let order = super::view::board_order(
                     &self.replay.store.instruments,
@@ -1027,7 +991,7 @@ impl<'r> App<'r> {
                 let next = (pos + delta).clamp(0, order.len() as i32 - 1);
                 self.selected = order[next as usize];
             }
-            Pane::Heatmap | Pane::Chart => {
+            Pane::Heatmap | Pane::Chart | Pane::Orders => {
                 let n = self.replay.store.instruments.len() as i32;
                 self.selected = (self.selected as i32 + delta).clamp(0, n - 1) as usize;
             }

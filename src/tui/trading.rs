@@ -121,6 +121,8 @@ pub struct Trading {
     path: Option<PathBuf>,
     /// The zone messages give times in.
     tz: chrono_tz::Tz,
+    /// The orders-and-positions pane is wanted (the app decides whether it fits the layout).
+    pub shown: bool,
 }
 
 impl Trading {
@@ -140,6 +142,7 @@ impl Trading {
             offer: None,
             path: None,
             tz,
+            shown: false,
         }
     }
 

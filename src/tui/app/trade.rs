@@ -19,10 +19,11 @@ impl App<'_> {
 
     /// The orders-and-positions pane is on screen.
     pub fn orders_shown(&self) -> bool {
-        self.orders_shown && !self.study && !self.presenter
+        self.trading.shown && !self.study && !self.presenter
     }
 
-    pub(super) fn open_journal(&mut self, path: PathBuf, saved: Option<Saved>) {
+    pub(super) fn open_journal(&mut self, journal: Option<(PathBuf, Option<Saved>)>) {
+        let Some((path, saved)) = journal else { return };
         self.trading.open(path, saved);
         if let Some(offer) = self.trading.offer(self.tz()) {
             self.open_prompt(PromptKind::ContinueJournal, String::new());
@@ -52,8 +53,8 @@ impl App<'_> {
             TradeKey::Flatten => trading::Msg::Flatten,
             TradeKey::CancelAll => trading::Msg::CancelAll,
             TradeKey::Orders => {
-                self.orders_shown = !self.orders_shown;
-                if !self.orders_shown && self.focus == Pane::Orders {
+                self.trading.shown = !self.trading.shown;
+                if !self.trading.shown && self.focus == Pane::Orders {
                     self.focus = Pane::Board;
                     self.zoom = false;
                 }
@@ -110,7 +111,7 @@ impl App<'_> {
         }
         if self.trading.active() && !was_active {
             // The first order shows the account.
-            self.orders_shown = true;
+            self.trading.shown = true;
         }
         match said {
             Some(Ok(text)) => self.say(text),

@@ -5,11 +5,40 @@ use ratatui::layout::Rect;
 
 use super::super::chart;
 use super::super::layout;
-use super::super::model::Baseline;
+use super::super::model::{Baseline, Pane};
 use super::super::view::{self, ChartData, View};
 use super::App;
 
 impl App<'_> {
+    /// The panes Tab cycles through in the current layout.
+    pub fn focus_order(&self) -> &'static [Pane] {
+        if self.study {
+            &[Pane::Heatmap, Pane::News, Pane::Study]
+        } else if self.orders_shown() {
+            &[
+                Pane::Heatmap,
+                Pane::News,
+                Pane::Board,
+                Pane::Orders,
+                Pane::Chart,
+                Pane::Tape,
+            ]
+        } else {
+            &Pane::ALL
+        }
+    }
+
+    /// The layout of the normal (not presenter) screen at `area`.
+    pub(super) fn screen_at(&self, area: Rect) -> layout::Screen {
+        let orders = self.orders_shown();
+        layout::screen_for(area, self.focus, self.zoom, self.study, orders)
+    }
+
+    /// The layout at the app's size.
+    pub(super) fn screen(&self) -> layout::Screen {
+        self.screen_at(self.area)
+    }
+
     /// What a frame of `area` shows.
     pub fn view(&self, area: Rect) -> View<'_> {
         let replay = self.replay;
@@ -56,13 +85,7 @@ impl App<'_> {
             auto_pause: self.playback.auto_pause(),
             phase: store.phase_at(now),
             area,
-            screen: layout::screen_for(
-                area,
-                self.focus,
-                self.zoom,
-                self.study,
-                self.orders_shown(),
-            ),
+            screen: self.screen_at(area),
             focus: self.focus,
             zoom: self.zoom,
             help: self.help,
