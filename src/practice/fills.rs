@@ -298,14 +298,6 @@ mod tests {
         rules: FillRules,
         clock: i64,
     ) -> (Vec<(i64, u64, i64)>, u64) {
-        let h = hand();
-        let tape = Tape {
-            ts: &h.ts,
-            price: &h.price,
-            size: &h.size,
-            tick: TICK,
-            blocks: None,
-        };
         let order = Order {
             id: 1,
             ts: at,
@@ -315,8 +307,21 @@ mod tests {
             kind,
             cancel_at: None,
         };
+        run_order(&order, rules, clock)
+    }
+
+    /// `order` on the hand-built tape: its fills as (time, quantity, price) and what is left.
+    fn run_order(order: &Order, rules: FillRules, clock: i64) -> (Vec<(i64, u64, i64)>, u64) {
+        let h = hand();
+        let tape = Tape {
+            ts: &h.ts,
+            price: &h.price,
+            size: &h.size,
+            tick: TICK,
+            blocks: None,
+        };
         let mut out = Vec::new();
-        let left = fill(&order, &tape, clock, &rules, &mut out);
+        let left = fill(order, &tape, clock, &rules, &mut out);
         (out.iter().map(|f| (f.ts, f.qty, f.price)).collect(), left)
     }
 
@@ -338,14 +343,6 @@ mod tests {
     /// t=80 it still does (that print was on the tape before the cancel arrived).
     #[test]
     fn a_cancelled_order_takes_no_print_after_its_cancel() {
-        let h = hand();
-        let tape = Tape {
-            ts: &h.ts,
-            price: &h.price,
-            size: &h.size,
-            tick: TICK,
-            blocks: None,
-        };
         let fills_with = |cancel_at| {
             let order = Order {
                 id: 1,
@@ -356,9 +353,8 @@ mod tests {
                 kind: Kind::Limit { price: px(99.60) },
                 cancel_at,
             };
-            let mut out = Vec::new();
-            let left = fill(&order, &tape, 1_000, &FillRules::default(), &mut out);
-            (out.iter().map(|f| f.ts).collect::<Vec<_>>(), left)
+            let (fills, left) = run_order(&order, FillRules::default(), 1_000);
+            (fills.iter().map(|f| f.0).collect::<Vec<_>>(), left)
         };
         assert_eq!(fills_with(None), (vec![80], 0));
         assert_eq!(fills_with(Some(75)), (vec![], 10));
