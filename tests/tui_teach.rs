@@ -5,7 +5,6 @@
 mod tui_fixture;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -14,7 +13,7 @@ use ratatui::layout::Rect;
 use tapedeck::cli::snapshot::round_pct;
 use tapedeck::engine::study::Window;
 use tapedeck::lesson::Lesson;
-use tapedeck::replay::{self, Replay};
+use tapedeck::replay::Replay;
 use tapedeck::time::{NANOS_PER_SEC, parse_user_time};
 use tapedeck::tui::app::{Action, App, Effect, Input, Pane, Startup};
 use tapedeck::tui::export::buffer_lines;
@@ -24,16 +23,9 @@ use tapedeck::tui::{notes, presenter, study, ui};
 
 const Z: Duration = Duration::ZERO;
 
-fn bundled() -> &'static Replay {
-    static R: OnceLock<Replay> = OnceLock::new();
-    R.get_or_init(|| {
-        let dir = match std::env::var_os("TAPEDECK_TEST_REPLAY") {
-            Some(d) => PathBuf::from(d),
-            None => replay::resolve(None).expect("the bundled replay"),
-        };
-        replay::load(&dir).unwrap_or_else(|e| panic!("{e}"))
-    })
-}
+#[path = "common/bundled.rs"]
+mod common_bundled;
+use common_bundled::bundled;
 
 fn app_on(r: &'static Replay) -> App<'static> {
     let mut app = App::new(r, Keymap::default(), Theme::colored());

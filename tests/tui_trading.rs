@@ -2,15 +2,12 @@
 //! keys and the ticket, fills only from prints after the clock, P&L in the header and the
 //! orders pane, the seek rule, the journal it asks to save, and continuing it next time.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tapedeck::practice::fills::{Kind, Side};
-use tapedeck::replay::{self, Replay};
 use tapedeck::time::parse_user_time;
 use tapedeck::tui::app::{Action, App, Effect, Msg, Pane, Startup};
 use tapedeck::tui::keymap::Keymap;
@@ -18,16 +15,9 @@ use tapedeck::tui::model::PromptKind;
 use tapedeck::tui::theme::Theme;
 use tapedeck::tui::{trading, ui};
 
-fn bundled() -> &'static Replay {
-    static R: OnceLock<Replay> = OnceLock::new();
-    R.get_or_init(|| {
-        let dir = match std::env::var_os("TAPEDECK_TEST_REPLAY") {
-            Some(d) => PathBuf::from(d),
-            None => replay::resolve(None).expect("the bundled replay"),
-        };
-        replay::load(&dir).expect("the bundled replay loads")
-    })
-}
+#[path = "common/bundled.rs"]
+mod common_bundled;
+use common_bundled::bundled;
 
 fn app() -> App<'static> {
     let mut app = App::new(bundled(), Keymap::default(), Theme::colored());
