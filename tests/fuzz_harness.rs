@@ -362,3 +362,23 @@ fn the_cli_reports_a_parquet_decoder_panic_as_the_files_error_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// A headlines file whose wrongly typed number sits right after an en dash: the error
+/// message's "the number ..." lookup sliced the line inside the dash's UTF-8 bytes and
+/// panicked (found by libFuzzer in `replay_headlines`). It is now the file's error.
+#[test]
+fn a_bad_number_after_a_multibyte_character_in_headlines_is_an_error_not_a_crash() {
+    let file = include_bytes!("fixtures/fuzz/headlines-number-after-en-dash.json");
+    fuzz_targets::replay_headlines(file);
+    let dir = tempfile::tempdir().unwrap();
+    let bundled =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("replays/deepseek-2025-01-27");
+    for f in ["replay.json", "trades.csv.gz"] {
+        std::fs::copy(bundled.join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("headlines.json"), file).unwrap();
+    let err = tapedeck::replay::load_uncached(dir.path()).expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("headlines.json:"), "{text}");
+    assert!(text.contains("the number"), "{text}");
+}

@@ -123,9 +123,12 @@ fn token_before(text: &str, line: usize, column: usize) -> Option<&str> {
         let open = inner.rfind('"')?;
         return Some(&before[open..]);
     }
+    // After the last character that cannot be part of a number (which may be several bytes
+    // long: a fuzzed file put an en dash there).
     let from = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     Some(&before[from..]).filter(|t| !t.is_empty())
 }
 
