@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("keymap", keymap),
     ("recipe", recipe),
     ("practice_orders", practice_orders),
+    ("classroom_request", classroom_request),
 ];
 
 const T0: i64 = 1_737_932_400_000_000_000; // 2025-01-26T18:00:00-05:00
@@ -466,6 +467,78 @@ pub fn practice_orders(data: &[u8]) {
     let _ = (out.realized(), out.unrealized(&r.store));
 }
 
+/// Classroom API request bodies, one per line: `j{json}` joins, `a{json}` answers as the
+/// latest student, `q` asks the next stop (a number, a choice or a direction question), `r`
+/// reveals it. Whatever arrives, names stay clean and capped, one answer per student per stop
+/// counts, and the state, the tally and the results files can be built.
+pub fn classroom_request(data: &[u8]) {
+    use crate::classroom::room::{Room, Teacher};
+    use crate::classroom::server::{answer_request, join_request};
+    use crate::lesson::question::{self, Truth};
+    let Some(r) = bundled() else { return };
+    let questions: Vec<question::Question> = [
+        r#"{"kind": "number", "answer": "NVDA.change_pct"}"#,
+        r#"{"kind": "choice", "choices": ["NVDA", "AAPL", "sector:AI chips"], "answer": "lowest change_pct"}"#,
+        r#"{"kind": "direction", "answer": "AAPL.change"}"#,
+    ]
+    .iter()
+    .map(|q| question::parse(&serde_json::from_str(q).expect("json"), &r.store).expect("question"))
+    .collect();
+    let mut room = Room::new("ABCD23".into(), "teacher".into(), 8, "fuzz".into());
+    let mut stop = 0;
+    for (k, line) in data.split(|b| *b == b'\n').take(64).enumerate() {
+        match line.split_first() {
+            Some((b'j', body)) => {
+                let _ = join_request(&mut room, body, format!("token{k}"));
+            }
+            Some((b'a', body)) if !room.students.is_empty() => {
+                let student = room.students.len() - 1;
+                let _ = answer_request(&mut room, student, body);
+            }
+            Some((b'q', _)) => {
+                stop += 1;
+                room.apply(Teacher::Ask {
+                    stop,
+                    prompt: "?".into(),
+                    question: Some(questions[stop % questions.len()].clone()),
+                    decimals: 2,
+                });
+            }
+            Some((b'r', rest)) => room.apply(Teacher::Reveal {
+                stop,
+                truth: Some(if stop % questions.len() == 0 {
+                    Truth::Number(rest.len() as f64 - 3.5)
+                } else {
+                    Truth::Choice(rest.len() % 2)
+                }),
+                text: String::from_utf8_lossy(rest).into_owned(),
+            }),
+            _ => {}
+        }
+    }
+    for s in &room.students {
+        assert!(
+            !crate::text::has_control(&s.name),
+            "control character in {:?}",
+            s.name
+        );
+        assert!(
+            s.name.chars().count() <= crate::classroom::room::NAME_MAX,
+            "{:?}",
+            s.name
+        );
+    }
+    for st in room.stops.values() {
+        assert!(st.answers.len() <= room.students.len());
+    }
+    for i in 0..room.students.len() {
+        let _ = room.state_for(Some(i)).to_string();
+    }
+    let _ = room.tally();
+    let _ = crate::classroom::files::results_json(&room, "l", "r").to_string();
+    let _ = crate::classroom::files::results_csv(&room);
+}
+
 /// Valid inputs for `target` to start from: the fixtures the tests use, written by the
 /// vendors' own encoders where there is one.
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -552,6 +625,9 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
  {"ts": "2025-01-27 11:00", "symbol": "NVDA", "side": "sell", "qty": "100", "type": "limit", "price": 121.5}]"#,
             ),
         ],
+        "classroom_request" => vec![s(
+            "j{\"code\": \"abcd23\", \"name\": \"Ana\"}\nq\na{\"stop\": 1, \"value\": -3.5}\nj{\"code\": \"ABCD23\", \"name\": \"=Ben\\u001b[2J\"}\na{\"stop\": 1, \"value\": \"-4 %\"}\nr\nq\na{\"stop\": 2, \"value\": \"AAPL\"}\nr1\n",
+        )],
         _ => Vec::new(),
     }
 }

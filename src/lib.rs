@@ -3,6 +3,7 @@
 //! Data flows one way: files → [`replay`] (load and validate) → [`engine::Store`] (immutable,
 //! sorted columns) → [`engine::Snapshot`] at a time T → the CLI and the TUI.
 
+pub mod classroom;
 pub mod cli;
 pub mod engine;
 pub mod fetch;

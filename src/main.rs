@@ -50,6 +50,18 @@ fn run() -> Result<i32> {
         draw_frames: |replay, width, height, frames| {
             tui::bench::bench_frame(replay, width, height, frames);
         },
+        serve: |replay, args| {
+            let opts = tui::Options {
+                lesson: Some(args.lesson.clone()),
+                presenter: args.presenter,
+                auto_pause: None,
+            };
+            tui::serve::run(replay, opts, &args.options())
+        },
+        bench_class: |replay, lesson, students, (w, h)| {
+            let stats = tui::bench_class::run(replay, lesson, students, w, h)?;
+            Ok(tui::bench_class::print(&stats, w, h))
+        },
     });
     match args.command {
         Some(command) => cli::run(command),

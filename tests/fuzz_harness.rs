@@ -194,6 +194,7 @@ targets!(
     keymap,
     recipe,
     practice_orders,
+    classroom_request,
 );
 
 // Regression tests: inputs the harness found that broke a parser.

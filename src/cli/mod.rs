@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod import;
 pub mod info;
 pub mod practice;
+pub mod serve;
 pub mod snapshot;
 pub mod study;
 pub mod synth;
@@ -148,6 +149,21 @@ pub enum Command {
     Fetch(fetch::FetchArgs),
     /// Run a list of orders through the practice engine on a replay: fills, positions, P&L.
     Practice(practice::PracticeArgs),
+    /// A class of simulated students on loopback joins and answers every question of a
+    /// lesson while the teacher's screen draws: answer latency, frame time, memory, counts.
+    BenchClass {
+        replay: Option<String>,
+        #[arg(long, default_value = "assets/lessons/deepseek-2025-01-27.json")]
+        lesson: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        students: usize,
+        /// The teacher's screen, WIDTHxHEIGHT.
+        #[arg(long, default_value = "200x50")]
+        size: String,
+    },
+    /// Run a lesson for a class: the terminal app plus a web server students join from a
+    /// phone, a browser or a terminal (join URL, code and QR code on screen).
+    Serve(serve::ServeArgs),
     /// Render the terminal app headlessly at TIME and export the screen (SVG, HTML, text),
     /// the study of the latest headline (CSV, Markdown) and the chart (SVG).
     Export {
@@ -180,6 +196,11 @@ pub struct Screen {
     pub export: ExportFn,
     /// Draws `frames` frames of the app at `width`×`height` (bench-import's first frame).
     pub draw_frames: fn(replay: &Replay, width: u16, height: u16, frames: usize),
+    /// Runs the teacher's app with the classroom server (`serve`); returns the exit code.
+    pub serve: fn(replay: Replay, args: &serve::ServeArgs) -> Result<i32>,
+    /// Runs the classroom load benchmark and prints it; returns whether its targets are met.
+    pub bench_class:
+        fn(replay: &Replay, lesson: &Path, students: usize, size: (u16, u16)) -> Result<bool>,
 }
 
 pub type ExportFn = fn(
@@ -275,6 +296,21 @@ pub fn run(command: Command) -> Result<i32> {
         Command::Import { args } => import::run(*args),
         Command::Fetch(args) => fetch::run(args),
         Command::Practice(args) => practice::run(args),
+        Command::BenchClass {
+            replay,
+            lesson,
+            students,
+            size,
+        } => {
+            let r = open(replay.as_deref())?;
+            let screen = need_screen()?;
+            let size = (screen.parse_size)(&size).map_err(|e| eyre!(e))?;
+            (screen.bench_class)(&r, &lesson, students.max(1), size).map(|ok| i32::from(!ok))
+        }
+        Command::Serve(args) => {
+            let r = open(args.replay.as_deref())?;
+            (need_screen()?.serve)(r, &args)
+        }
         Command::Export {
             replay,
             at,

@@ -7,6 +7,8 @@
 //! that exists. Problems are reported all at once as `file:line: field: what is wrong`.
 //! Nothing here touches a terminal; the TUI runs the steps (see `tui::app`).
 
+pub mod question;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -35,8 +37,9 @@ pub const PANES: [&str; 8] = [
     "counters",
 ];
 
-const STEP_KEYS: [&str; 9] = [
-    "seek", "play_to", "speed", "select", "pane", "headline", "prompt", "reveal", "comment",
+const STEP_KEYS: [&str; 10] = [
+    "seek", "play_to", "speed", "select", "pane", "headline", "prompt", "question", "reveal",
+    "comment",
 ];
 const TOP_KEYS: [&str; 6] = [
     "format",
@@ -309,6 +312,9 @@ pub struct Step {
     /// Index into the store's headlines.
     pub headline: Option<usize>,
     pub prompt: Option<Template>,
+    /// A scored question on the prompt (`question` in the file): the class answers it and the
+    /// true value comes from the snapshot at the reveal.
+    pub question: Option<question::Question>,
     pub reveal: Option<Template>,
 }
 
@@ -331,6 +337,11 @@ impl Lesson {
     /// Number of prompts (the stops a class sees as questions).
     pub fn stops(&self) -> usize {
         self.steps.iter().filter(|s| s.prompt.is_some()).count()
+    }
+
+    /// Number of stops with a scored question.
+    pub fn questions(&self) -> usize {
+        self.steps.iter().filter(|s| s.question.is_some()).count()
     }
 
     /// Reads and checks a lesson file against the replay it will run on.
@@ -567,6 +578,7 @@ impl Checker<'_> {
             pane: None,
             headline: None,
             prompt: None,
+            question: None,
             reveal: None,
         };
         if obj.contains_key("seek") && obj.contains_key("play_to") {
@@ -644,6 +656,21 @@ impl Checker<'_> {
                     }
                     Err(e) => self.at(line, &name(key), &e),
                 }
+            }
+        }
+        if let Some(v) = obj.get("question") {
+            let line = self.key_line_in("question", start, end);
+            if obj.contains_key("prompt") {
+                match question::parse(v, store) {
+                    Ok(q) => step.question = Some(q),
+                    Err((field, e)) => self.at(line, &name(&field), &e),
+                }
+            } else {
+                self.at(
+                    line,
+                    &name("question"),
+                    "a question goes with a prompt, in the same step",
+                );
             }
         }
         if let Some(v) = obj.get("comment")

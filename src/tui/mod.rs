@@ -6,9 +6,12 @@ pub mod action;
 pub mod app;
 pub mod axis;
 pub mod bench;
+pub mod bench_class;
 pub mod bigtext;
 pub mod board;
 pub mod chart;
+pub mod class_panel;
+pub mod classroom;
 pub mod counters;
 pub mod export;
 pub mod filter;
@@ -28,6 +31,7 @@ pub mod paint;
 pub mod playback;
 pub mod presenter;
 pub mod runner;
+pub mod serve;
 pub mod status;
 pub mod study;
 pub mod study_table;
@@ -98,20 +102,27 @@ pub fn run(replay: Replay) -> Result<i32> {
 /// [`run`] with a lesson, presenter mode or an auto-pause filter. The lesson, the filter and
 /// the notes are read before the screen changes, so their errors print plainly.
 pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    run_on(&runtime, &replay, &opts, None)
+}
+
+/// Reads what the app starts with (before the screen changes), then runs it on `runtime`,
+/// with the class panel when `class` is given.
+pub(crate) fn run_on(
+    runtime: &tokio::runtime::Runtime,
+    replay: &Replay,
+    opts: &Options,
+    class: Option<&mut classroom::ClassLink>,
+) -> Result<i32> {
     let keymap = Keymap::load()?;
     let lesson = match &opts.lesson {
-        Some(path) => Some(crate::lesson::Lesson::load(path, &replay).map_err(|e| {
-            color_eyre::eyre::eyre!(
-                "lesson {} has {} problem{}:\n{e}",
-                path.display(),
-                e.problems.len(),
-                if e.problems.len() == 1 { "" } else { "s" }
-            )
-        })?),
+        Some(path) => Some(load_lesson(path, replay)?),
         None => None,
     };
-    let notes = notes::load(&replay).map_err(|e| color_eyre::eyre::eyre!(e))?;
-    let journal = load_journal(&replay, notes.as_ref().map(|n| n.0.as_path()))
+    let notes = notes::load(replay).map_err(|e| color_eyre::eyre::eyre!(e))?;
+    let journal = load_journal(replay, notes.as_ref().map(|n| n.0.as_path()))
         .map_err(|e| color_eyre::eyre::eyre!(e))?;
     let pause_filter = match &opts.auto_pause {
         Some(text) => Some(
@@ -120,10 +131,7 @@ pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
         ),
         None => None,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let mut app = App::new(&replay, keymap, Theme::from_env());
+    let mut app = App::new(replay, keymap, Theme::from_env());
     let startup = app::Startup {
         lesson,
         presenter: opts.presenter,
@@ -134,9 +142,21 @@ pub fn run_with(replay: Replay, opts: Options) -> Result<i32> {
     let mut terminal = ratatui::try_init()?;
     let restore = Restore::install();
     execute!(stdout(), EnableMouseCapture)?;
-    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app, startup));
+    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app, startup, class));
     drop(restore);
     result
+}
+
+/// A lesson file read and checked against the replay, its problems listed plainly.
+pub fn load_lesson(path: &std::path::Path, replay: &Replay) -> Result<crate::lesson::Lesson> {
+    crate::lesson::Lesson::load(path, replay).map_err(|e| {
+        color_eyre::eyre::eyre!(
+            "lesson {} has {} problem{}:\n{e}",
+            path.display(),
+            e.problems.len(),
+            if e.problems.len() == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// The practice journal's file (beside the notes; see `trading::journal_path`) and what it

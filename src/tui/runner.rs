@@ -11,7 +11,8 @@ use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::{Action, App, Effect, Msg, Startup};
-use super::{export, notes, ui};
+use super::classroom::ClassLink;
+use super::{class_panel, export, notes, ui};
 
 /// Frame period while playing (30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -129,11 +130,37 @@ pub fn apply(app: &mut App, msg: impl Into<Msg>, wall: Duration) -> bool {
     redraw
 }
 
-/// Runs until the app quits or a signal arrives; returns the exit code.
+/// While serving a class, the loop wakes at least this often to tell it the clock.
+const CLASS_TICK: Duration = Duration::from_millis(250);
+
+/// Where the app draws: the whole screen, or beside the class panel when serving.
+fn app_area(size: ratatui::layout::Size, class: Option<&ClassLink>) -> ratatui::layout::Rect {
+    let full = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    if class.is_some() {
+        class_panel::split(full).0
+    } else {
+        full
+    }
+}
+
+pub(crate) fn draw(f: &mut ratatui::Frame, app: &App, class: Option<&ClassLink>) {
+    let Some(class) = class else {
+        ui::draw(f, app);
+        return;
+    };
+    let (left, panel) = class_panel::split(f.area());
+    let view = app.view(left);
+    ui::render(&view, left, f.buffer_mut());
+    class_panel::render(&class.view(), app.theme(), panel, f.buffer_mut());
+}
+
+/// Runs until the app quits or a signal arrives; returns the exit code. With `class`, the
+/// screen also shows the class panel and every update is passed on to the class.
 pub async fn event_loop(
     term: &mut DefaultTerminal,
     app: &mut App<'_>,
     startup: Startup,
+    mut class: Option<&mut ClassLink>,
 ) -> Result<i32> {
     let start = Instant::now();
     let mut log = FrameLog::from_env();
@@ -143,15 +170,20 @@ pub async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let size = term.size()?;
     let mut dirty = apply(app, startup, start.elapsed());
+    let area = app_area(size, class.as_deref());
     dirty |= apply(
         app,
-        Action::Resize(size.width, size.height),
+        Action::Resize(area.width, area.height),
         start.elapsed(),
     );
     let mut last_draw: Option<Instant> = None;
     let mut next_tick = Instant::now();
     let mut last_loop = Instant::now();
     let code = loop {
+        if let Some(c) = class.as_deref_mut() {
+            c.sync(app);
+            dirty |= c.poll();
+        }
         let now = Instant::now();
         if let Some(l) = log.as_mut()
             && app.playing()
@@ -164,7 +196,7 @@ pub async fn event_loop(
         }
         if dirty && last_draw.is_none_or(|d| now - d >= MIN_FRAME) {
             let t = Instant::now();
-            term.draw(|f| ui::draw(f, app))?;
+            term.draw(|f| draw(f, app, class.as_deref()))?;
             dirty = false;
             last_draw = Some(now);
             if let Some(l) = log.as_mut() {
@@ -181,10 +213,21 @@ pub async fn event_loop(
         } else {
             None
         };
+        let wake = match (&class, wake) {
+            (Some(_), None) => Some(now + CLASS_TICK),
+            (_, w) => w,
+        };
         let sleep = tokio::time::sleep_until(wake.unwrap_or(now).into());
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
+                    let ev = match ev {
+                        Event::Resize(w, h) => {
+                            let a = app_area(ratatui::layout::Size::new(w, h), class.as_deref());
+                            Event::Resize(a.width, a.height)
+                        }
+                        ev => ev,
+                    };
                     if let Some(a) = action_of(app, ev) {
                         dirty |= apply(app, a, start.elapsed());
                     }
@@ -197,6 +240,7 @@ pub async fn event_loop(
                 next_tick = (next_tick + FRAME).max(now);
                 dirty |= apply(app, Action::Tick, start.elapsed());
             }
+            () = async { if let Some(c) = class.as_deref_mut() { c.changed().await } else { std::future::pending().await } } => {}
             _ = sigterm.recv() => break 143,
             _ = sighup.recv() => break 129,
             _ = sigint.recv() => break 130,
