@@ -250,13 +250,26 @@ impl Room {
                     revealed: false,
                 });
                 s.prompt = prompt;
-                self.written.remove(&stop);
+                let written = self.written.remove(&stop);
                 if let (Some(q), Some(old)) = (&question, self.restored.remove(&stop)) {
                     for (student, v) in old {
                         if let Ok(g) = Guess::parse(q, &v) {
                             s.answers.entry(student).or_insert(g);
                         }
                     }
+                }
+                // A stop revealed before a restart stays closed, with the truth it had.
+                if let (Some(q), Some(w)) = (&question, &written)
+                    && w["revealed"] == Value::Bool(true)
+                {
+                    s.revealed = true;
+                    s.truth = match &w["truth"] {
+                        Value::Number(n) => n.as_f64().map(Truth::Number),
+                        Value::String(c) => {
+                            q.choices().iter().position(|x| x == c).map(Truth::Choice)
+                        }
+                        _ => None,
+                    };
                 }
                 s.question = question;
                 s.decimals = decimals;
@@ -698,5 +711,36 @@ mod tests {
             room.join("ABCD", "Ben", "2".into()),
             Err(JoinError::Full(1))
         );
+    }
+}
+
+#[cfg(test)]
+mod resume_tests {
+    use super::*;
+    use crate::lesson::Placeholder;
+    use crate::lesson::question::Kind;
+
+    #[test]
+    fn a_stop_revealed_before_a_restart_stays_closed_with_its_truth() {
+        let mut room = Room::new("ABCD".into(), "t".into(), 5, "x".into());
+        let a = room.add_student("Ana".into(), "ta".into());
+        room.restore_answer(1, a, json!(-3.0));
+        room.restore_stop(1, json!({"stop": 1, "revealed": true, "truth": -3.5}));
+        room.apply(Teacher::Ask {
+            stop: 1,
+            prompt: "?".into(),
+            question: Some(Question {
+                ask: String::new(),
+                kind: Kind::Number {
+                    measure: Placeholder::Total,
+                    unit: "%".into(),
+                    tolerance: None,
+                },
+            }),
+            decimals: 2,
+        });
+        assert_eq!(room.phase, Phase::Reveal);
+        assert_eq!(room.answer(a, 1, &json!(-3.5)), Err(AnswerError::Revealed));
+        assert_eq!(room.leaderboard()[0].points, 86);
     }
 }
