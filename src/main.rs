@@ -58,6 +58,7 @@ fn run() -> Result<i32> {
             };
             tui::serve::run(replay, opts, &args.options())
         },
+        join: tui::serve::join,
         bench_class: |replay, lesson, students, (w, h)| {
             let stats = tui::bench_class::run(replay, lesson, students, w, h)?;
             Ok(tui::bench_class::print(&stats, w, h))

@@ -47,6 +47,9 @@ pub enum Teacher {
         text: String,
         quotes: Vec<Quote>,
     },
+    /// The teacher's clock in UTC nanoseconds, for terminals that follow it (`tapedeck join`);
+    /// sent just before a `Clock`, which announces the change.
+    At(i64),
     /// A stop's prompt is on screen; `question` is `None` for a discussion-only stop.
     Ask {
         stop: usize,
@@ -115,6 +118,7 @@ pub struct Room {
     pub current: Option<usize>,
     pub phase: Phase,
     pub clock: String,
+    pub clock_ns: Option<i64>,
     pub quotes: Vec<Quote>,
     /// Bumped on every change: pages refresh when it moves.
     pub version: u64,
@@ -150,6 +154,7 @@ impl Room {
             current: None,
             phase: Phase::Playing,
             clock: String::new(),
+            clock_ns: None,
             quotes: Vec::new(),
             version: 1,
             answers_received: 0,
@@ -226,6 +231,10 @@ impl Room {
 
     pub fn apply(&mut self, cmd: Teacher) {
         match cmd {
+            Teacher::At(ns) => {
+                self.clock_ns = Some(ns);
+                return;
+            }
             Teacher::Clock { text, quotes } => {
                 if text == self.clock && quotes == self.quotes {
                     return;
@@ -369,6 +378,7 @@ impl Room {
             "stop": self.current,
             "stops": self.stops.len(),
             "clock": self.clock,
+            "clock_ns": self.clock_ns,
             "students": self.students.len(),
             "quotes": self.quotes.iter().map(|q| json!({"symbol": q.symbol, "last": q.last, "change": q.change})).collect::<Vec<_>>(),
             "version": self.version,

@@ -161,6 +161,18 @@ pub enum Command {
         #[arg(long, default_value = "200x50")]
         size: String,
     },
+    /// Join a class from a terminal: the app on your copy of the replay follows the teacher's
+    /// clock (the keys that move it are off) and shows each stop's question beside it.
+    Join {
+        /// The join URL on the teacher's screen (`http://HOST:PORT/?code=CODE`).
+        url: String,
+        /// Your name as the class sees it (default: $USER).
+        #[arg(long)]
+        name: Option<String>,
+        /// Replay folder or name (default: the bundled session, as the teacher's).
+        #[arg(long)]
+        replay: Option<String>,
+    },
     /// Run a lesson for a class: the terminal app plus a web server students join from a
     /// phone, a browser or a terminal (join URL, code and QR code on screen).
     Serve(serve::ServeArgs),
@@ -198,6 +210,8 @@ pub struct Screen {
     pub draw_frames: fn(replay: &Replay, width: u16, height: u16, frames: usize),
     /// Runs the teacher's app with the classroom server (`serve`); returns the exit code.
     pub serve: fn(replay: Replay, args: &serve::ServeArgs) -> Result<i32>,
+    /// Runs a student's terminal in a class (`join`); returns the exit code.
+    pub join: fn(replay: Replay, url: &str, name: &str) -> Result<i32>,
     /// Runs the classroom load benchmark and prints it; returns whether its targets are met.
     pub bench_class:
         fn(replay: &Replay, lesson: &Path, students: usize, size: (u16, u16)) -> Result<bool>,
@@ -306,6 +320,13 @@ pub fn run(command: Command) -> Result<i32> {
             let screen = need_screen()?;
             let size = (screen.parse_size)(&size).map_err(|e| eyre!(e))?;
             (screen.bench_class)(&r, &lesson, students.max(1), size).map(|ok| i32::from(!ok))
+        }
+        Command::Join { url, name, replay } => {
+            let r = open(replay.as_deref())?;
+            let name = name
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "student".into());
+            (need_screen()?.join)(r, &url, &name)
         }
         Command::Serve(args) => {
             let r = open(args.replay.as_deref())?;

@@ -104,3 +104,33 @@ pub enum Action {
     /// Leave with this exit code (Ctrl+C, SIGTERM, SIGHUP).
     Exit(i32),
 }
+
+impl Action {
+    /// Moves the replay clock (or its speed, or what stops it): off in `tapedeck join`, where
+    /// the teacher has the clock.
+    pub fn moves_clock(self) -> bool {
+        matches!(
+            self,
+            Action::PlayPause
+                | Action::Faster
+                | Action::Slower
+                | Action::AutoPause
+                | Action::StepForward
+                | Action::StepBack
+                | Action::MinuteForward
+                | Action::MinuteBack
+                | Action::NextHeadline
+                | Action::PrevHeadline
+                | Action::GoTo
+                | Action::Start
+                | Action::End
+                | Action::LessonNext
+                | Action::LessonBack
+                | Action::RunToNext
+                | Action::PauseFilter
+                | Action::Trade(_)
+                | Action::SeekTo(_)
+                | Action::Activate
+        )
+    }
+}

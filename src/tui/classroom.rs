@@ -138,10 +138,12 @@ impl ClassLink {
         let due = self.clock_at.is_none_or(|t| t.elapsed() >= CLOCK_EVERY);
         if text != self.clock_text && due {
             let snap = app.replay().store.snapshot(app.now(), 0);
-            if self.send(Teacher::Clock {
-                text: text.clone(),
-                quotes: quotes(app, &snap),
-            }) {
+            if self.send(Teacher::At(app.now()))
+                && self.send(Teacher::Clock {
+                    text: text.clone(),
+                    quotes: quotes(app, &snap),
+                })
+            {
                 self.clock_text = text;
                 self.clock_at = Some(Instant::now());
             }

@@ -19,6 +19,8 @@ pub mod header;
 pub mod heatmap;
 pub mod help;
 pub mod hit;
+pub mod join;
+pub mod join_panel;
 pub mod key;
 pub mod keymap;
 pub mod layout;
@@ -114,7 +116,7 @@ pub(crate) fn run_on(
     runtime: &tokio::runtime::Runtime,
     replay: &Replay,
     opts: &Options,
-    class: Option<&mut classroom::ClassLink>,
+    side: Option<runner::Companion<'_>>,
 ) -> Result<i32> {
     let keymap = Keymap::load()?;
     let lesson = match &opts.lesson {
@@ -142,7 +144,7 @@ pub(crate) fn run_on(
     let mut terminal = ratatui::try_init()?;
     let restore = Restore::install();
     execute!(stdout(), EnableMouseCapture)?;
-    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app, startup, class));
+    let result = runtime.block_on(runner::event_loop(&mut terminal, &mut app, startup, side));
     drop(restore);
     result
 }

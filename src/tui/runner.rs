@@ -12,7 +12,8 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::{Action, App, Effect, Msg, Startup};
 use super::classroom::ClassLink;
-use super::{class_panel, export, notes, ui};
+use super::join::JoinLink;
+use super::{class_panel, export, join_panel, notes, ui};
 
 /// Frame period while playing (30 fps).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -133,16 +134,24 @@ pub fn apply(app: &mut App, msg: impl Into<Msg>, wall: Duration) -> bool {
 /// While serving a class, the loop wakes at least this often to tell it the clock.
 const CLASS_TICK: Duration = Duration::from_millis(250);
 
-/// Where the app draws: the whole screen, or beside the class panel when serving.
-fn app_area(size: ratatui::layout::Size, class: Option<&ClassLink>) -> ratatui::layout::Rect {
+/// What shares the screen with the app: the teacher's class panel (`serve`) or the
+/// student's (`join`).
+pub enum Companion<'c> {
+    Class(&'c mut ClassLink),
+    Join(&'c mut JoinLink),
+}
+
+/// Where the app draws: the whole screen, or beside the class panel.
+fn app_area(size: ratatui::layout::Size, side: Option<&Companion>) -> ratatui::layout::Rect {
     let full = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-    if class.is_some() {
-        class_panel::split(full).0
-    } else {
-        full
+    match side {
+        None => full,
+        Some(Companion::Class(_)) => class_panel::split(full).0,
+        Some(Companion::Join(_)) => join_panel::split(full, false).0,
     }
 }
 
+/// Draws the app beside the teacher's class panel (or alone).
 pub(crate) fn draw(f: &mut ratatui::Frame, app: &App, class: Option<&ClassLink>) {
     let Some(class) = class else {
         ui::draw(f, app);
@@ -154,13 +163,29 @@ pub(crate) fn draw(f: &mut ratatui::Frame, app: &App, class: Option<&ClassLink>)
     class_panel::render(&class.view(), app.theme(), panel, f.buffer_mut());
 }
 
+fn draw_with(f: &mut ratatui::Frame, app: &App, side: Option<&Companion>) {
+    match side {
+        None => ui::draw(f, app),
+        Some(Companion::Class(c)) => draw(f, app, Some(c)),
+        Some(Companion::Join(j)) => {
+            let stop_on = matches!(j.current["phase"].as_str(), Some("question" | "reveal"));
+            let (left, panel) = join_panel::split(f.area(), stop_on);
+            let view = app.view(left);
+            ui::render(&view, left, f.buffer_mut());
+            if let Some(panel) = panel {
+                join_panel::render(j, app.theme(), panel, f.buffer_mut());
+            }
+        }
+    }
+}
+
 /// Runs until the app quits or a signal arrives; returns the exit code. With `class`, the
 /// screen also shows the class panel and every update is passed on to the class.
 pub async fn event_loop(
     term: &mut DefaultTerminal,
     app: &mut App<'_>,
     startup: Startup,
-    mut class: Option<&mut ClassLink>,
+    mut side: Option<Companion<'_>>,
 ) -> Result<i32> {
     let start = Instant::now();
     let mut log = FrameLog::from_env();
@@ -170,7 +195,7 @@ pub async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let size = term.size()?;
     let mut dirty = apply(app, startup, start.elapsed());
-    let area = app_area(size, class.as_deref());
+    let area = app_area(size, side.as_ref());
     dirty |= apply(
         app,
         Action::Resize(area.width, area.height),
@@ -180,9 +205,18 @@ pub async fn event_loop(
     let mut next_tick = Instant::now();
     let mut last_loop = Instant::now();
     let code = loop {
-        if let Some(c) = class.as_deref_mut() {
-            c.sync(app);
-            dirty |= c.poll();
+        match side.as_mut() {
+            Some(Companion::Class(c)) => {
+                c.sync(app);
+                dirty |= c.poll();
+            }
+            Some(Companion::Join(j)) => {
+                dirty |= j.poll();
+                if let Some(a) = j.follow_clock(app.now()) {
+                    dirty |= apply(app, a, start.elapsed());
+                }
+            }
+            None => {}
         }
         let now = Instant::now();
         if let Some(l) = log.as_mut()
@@ -196,7 +230,7 @@ pub async fn event_loop(
         }
         if dirty && last_draw.is_none_or(|d| now - d >= MIN_FRAME) {
             let t = Instant::now();
-            term.draw(|f| draw(f, app, class.as_deref()))?;
+            term.draw(|f| draw_with(f, app, side.as_ref()))?;
             dirty = false;
             last_draw = Some(now);
             if let Some(l) = log.as_mut() {
@@ -213,7 +247,7 @@ pub async fn event_loop(
         } else {
             None
         };
-        let wake = match (&class, wake) {
+        let wake = match (&side, wake) {
             (Some(_), None) => Some(now + CLASS_TICK),
             (_, w) => w,
         };
@@ -223,13 +257,25 @@ pub async fn event_loop(
                 Some(Ok(ev)) => {
                     let ev = match ev {
                         Event::Resize(w, h) => {
-                            let a = app_area(ratatui::layout::Size::new(w, h), class.as_deref());
+                            let a = app_area(ratatui::layout::Size::new(w, h), side.as_ref());
                             Event::Resize(a.width, a.height)
                         }
                         ev => ev,
                     };
-                    if let Some(a) = action_of(app, ev) {
-                        dirty |= apply(app, a, start.elapsed());
+                    if let (Some(Companion::Join(j)), Event::Key(k)) = (side.as_mut(), &ev)
+                        && k.kind != KeyEventKind::Release
+                        && j.key(*k)
+                    {
+                        dirty = true;
+                    } else if let Some(a) = action_of(app, ev) {
+                        if let Some(Companion::Join(j)) = side.as_mut()
+                            && a.moves_clock()
+                        {
+                            j.refuse();
+                            dirty = true;
+                        } else {
+                            dirty |= apply(app, a, start.elapsed());
+                        }
                     }
                 }
                 Some(Err(e)) => return Err(e.into()),
@@ -240,7 +286,13 @@ pub async fn event_loop(
                 next_tick = (next_tick + FRAME).max(now);
                 dirty |= apply(app, Action::Tick, start.elapsed());
             }
-            () = async { if let Some(c) = class.as_deref_mut() { c.changed().await } else { std::future::pending().await } } => {}
+            () = async {
+                match side.as_mut() {
+                    Some(Companion::Class(c)) => c.changed().await,
+                    Some(Companion::Join(j)) => j.changed().await,
+                    None => std::future::pending().await,
+                }
+            } => {}
             _ = sigterm.recv() => break 143,
             _ = sighup.recv() => break 129,
             _ = sigint.recv() => break 130,

@@ -49,8 +49,30 @@ pub fn run(replay: Replay, opts: Options, serve: &ServeOptions) -> Result<i32> {
         url.clone(),
         prepared.token_file.display().to_string(),
     );
-    let code = super::run_on(&runtime, &replay, &opts, Some(&mut link))?;
+    let code = super::run_on(
+        &runtime,
+        &replay,
+        &opts,
+        Some(super::runner::Companion::Class(&mut link)),
+    )?;
     println!("class {url}: results in {}", dir.display());
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(code)
+}
+
+/// `tapedeck join URL`: a student's terminal following the teacher's class.
+pub fn join(replay: Replay, url: &str, name: &str) -> Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let mut link = runtime
+        .block_on(super::join::connect(url, name))
+        .map_err(|e| eyre!(e))?;
+    super::run_on(
+        &runtime,
+        &replay,
+        &Options::default(),
+        Some(super::runner::Companion::Join(&mut link)),
+    )
 }
