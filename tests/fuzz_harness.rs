@@ -383,3 +383,23 @@ fn a_bad_number_after_a_multibyte_character_in_headlines_is_an_error_not_a_crash
     assert!(text.contains("headlines.json:"), "{text}");
     assert!(text.contains("the number"), "{text}");
 }
+
+/// The same 24-character name joining twice: the " (2)" that tells them apart was added after
+/// the cap, so the second name was 28 characters (found by libFuzzer in `classroom_request`).
+#[test]
+fn a_long_name_given_twice_stays_within_the_cap() {
+    fuzz_targets::classroom_request(include_bytes!(
+        "fixtures/fuzz/classroom-duplicate-long-name.txt"
+    ));
+    let mut room = tapedeck::classroom::room::Room::new("ABCD".into(), "t".into(), 5, "x".into());
+    let long = "x".repeat(30);
+    room.join("ABCD", &long, "1".into()).unwrap();
+    let second = room.join("ABCD", &long, "2".into()).unwrap();
+    let name = &room.students[second].name;
+    assert_eq!(
+        name.chars().count(),
+        tapedeck::classroom::room::NAME_MAX,
+        "{name}"
+    );
+    assert!(name.ends_with(" (2)"), "{name}");
+}

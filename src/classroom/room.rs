@@ -188,7 +188,11 @@ impl Room {
             .iter()
             .any(|s| s.name.eq_ignore_ascii_case(&unique))
         {
-            unique = format!("{clean} ({n})");
+            // The number goes inside the cap: the name gives way to it (a 24-character name
+            // given twice came out 28 long; found by the classroom_request fuzz target).
+            let tag = format!(" ({n})");
+            let keep: String = clean.chars().take(NAME_MAX - tag.len()).collect();
+            unique = format!("{}{tag}", keep.trim_end());
             n += 1;
         }
         Ok(self.add_student(unique, token))
