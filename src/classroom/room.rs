@@ -726,13 +726,6 @@ mod tests {
             Err(JoinError::Full(1))
         );
     }
-}
-
-#[cfg(test)]
-mod resume_tests {
-    use super::*;
-    use crate::lesson::Placeholder;
-    use crate::lesson::question::Kind;
 
     #[test]
     fn a_stop_revealed_before_a_restart_stays_closed_with_its_truth() {
@@ -740,19 +733,7 @@ mod resume_tests {
         let a = room.add_student("Ana".into(), "ta".into());
         room.restore_answer(1, a, json!(-3.0));
         room.restore_stop(1, json!({"stop": 1, "revealed": true, "truth": -3.5}));
-        room.apply(Teacher::Ask {
-            stop: 1,
-            prompt: "?".into(),
-            question: Some(Question {
-                ask: String::new(),
-                kind: Kind::Number {
-                    measure: Placeholder::Total,
-                    unit: "%".into(),
-                    tolerance: None,
-                },
-            }),
-            decimals: 2,
-        });
+        ask(&mut room, 1);
         assert_eq!(room.phase, Phase::Reveal);
         assert_eq!(room.answer(a, 1, &json!(-3.5)), Err(AnswerError::Revealed));
         assert_eq!(room.leaderboard()[0].points, 86);
