@@ -88,6 +88,19 @@ pub struct Stop {
     pub revealed: bool,
 }
 
+impl Stop {
+    /// The numbers guessed at this stop.
+    fn numbers(&self) -> Vec<f64> {
+        self.answers
+            .values()
+            .filter_map(|g| match g {
+                Guess::Number(x) => Some(*x),
+                Guess::Choice(_) => None,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinError {
     WrongCode,
@@ -460,14 +473,7 @@ impl Room {
         t.decimals = s.decimals;
         let choices = q.choices();
         if choices.is_empty() {
-            let guesses: Vec<f64> = s
-                .answers
-                .values()
-                .filter_map(|g| match g {
-                    Guess::Number(x) => Some(*x),
-                    Guess::Choice(_) => None,
-                })
-                .collect();
+            let guesses = s.numbers();
             t.median = median(&guesses);
             if s.revealed
                 && let Some(Truth::Number(x)) = s.truth
@@ -626,14 +632,7 @@ fn truth_json(stop: &Stop, q: &Question, t: &Truth) -> Value {
 
 /// The class's answers at a reveal: count, median, range, or counts per choice.
 fn spread(stop: &Stop) -> Value {
-    let nums: Vec<f64> = stop
-        .answers
-        .values()
-        .filter_map(|g| match g {
-            Guess::Number(x) => Some(*x),
-            Guess::Choice(_) => None,
-        })
-        .collect();
+    let nums = stop.numbers();
     if let Some(q) = &stop.question
         && !q.choices().is_empty()
     {

@@ -129,7 +129,8 @@ pub fn public_addr(bound: SocketAddr) -> SocketAddr {
     if !bound.ip().is_unspecified() {
         return bound;
     }
-    let ip = UdpSocket::bind("0.0.0.0:0")
+    // On the address the teacher asked the server to take (the unspecified one, here), port 0.
+    let ip = UdpSocket::bind(SocketAddr::new(bound.ip(), 0))
         .and_then(|s| s.connect("10.255.255.255:9").map(|()| s))
         .and_then(|s| s.local_addr())
         .map_or(IpAddr::from([127, 0, 0, 1]), |a| a.ip());
